@@ -1,0 +1,10 @@
+//! kneesight core: depth frames to point clouds, lab frame, segmentation, an articulated leg
+//! model fitted every frame, and the ISB joint angles of DESIGN conventions.
+//!
+//! Pure Rust, no Python: the `kneesight-py` crate is the thin binding layer.
+
+pub mod camera;
+pub mod error;
+
+pub use camera::{Distortion, Intrinsics, RayTable};
+pub use error::{Error, Result};

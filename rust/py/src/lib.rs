@@ -1,0 +1,17 @@
+//! Thin PyO3 bindings of `kneesight-core`, importable as `kneesight._core`.
+//!
+//! Arrays cross without copies (numpy views in, owned numpy arrays out), the GIL is released
+//! while the core works, and every core error becomes a typed Python exception.
+
+use pyo3::prelude::*;
+
+mod camera;
+mod errors;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    camera::register(m)?;
+    Ok(())
+}
