@@ -14,6 +14,9 @@ __all__ = [
     "TrackingError",
     "__version__",
     "deproject_depth",
+    "fppa",
+    "joint_angles",
+    "joint_rotation",
 ]
 
 __version__: str
@@ -61,3 +64,17 @@ class Intrinsics:
 def deproject_depth(
     depth: npt.NDArray[np.uint16], intrinsics: Intrinsics, depth_scale: float
 ) -> npt.NDArray[np.float32]: ...
+
+# joint-angle conventions (kneesight_core::angles)
+def joint_rotation(
+    joint: str, side: str, angles_deg: tuple[float, float, float]
+) -> npt.NDArray[np.float64]: ...
+def joint_angles(
+    joint: str, side: str, rotation: npt.NDArray[np.float64]
+) -> tuple[float, float, float]: ...
+def fppa(
+    side: str,
+    hip: npt.NDArray[np.float64],
+    knee: npt.NDArray[np.float64],
+    ankle: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]: ...

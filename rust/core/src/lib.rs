@@ -3,8 +3,10 @@
 //!
 //! Pure Rust, no Python: the `kneesight-py` crate is the thin binding layer.
 
+pub mod angles;
 pub mod camera;
 pub mod error;
 
+pub use angles::{Joint, Side};
 pub use camera::{Distortion, Intrinsics, RayTable};
 pub use error::{Error, Result};

@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod angles;
 mod camera;
 mod errors;
 
@@ -13,5 +14,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     camera::register(m)?;
+    angles::register(m)?;
     Ok(())
 }
