@@ -1,0 +1,567 @@
+//! The terms of the articulated fit: residuals and their analytic Jacobians, accumulated into
+//! the normal equations (see [`crate::fit`]).
+
+use nalgebra::{Matrix3, Vector3};
+
+use crate::angles::Side;
+use crate::fit::{Grad, Hess};
+use crate::model::{
+    seg_closest, side_base, side_index, Kinematics, Seg, ANKLE, ARCH, HIP, KNEE, NP,
+};
+use crate::samples::Sample;
+use crate::shape::{BodyShape, Corr};
+
+type V3 = Vector3<f64>;
+type M3 = Matrix3<f64>;
+
+/// A depth image seen from the lab frame, for the free-space term.
+#[derive(Debug, Clone, Copy)]
+pub struct DepthView<'a> {
+    /// Row-major depth, device units.
+    pub depth: &'a [u16],
+    pub width: usize,
+    pub height: usize,
+    /// Metres per depth unit.
+    pub scale: f64,
+    /// Pinhole intrinsics (D4xx depth is rectified).
+    pub fx: f64,
+    pub fy: f64,
+    pub ppx: f64,
+    pub ppy: f64,
+    /// Camera from lab: `p_cam = cam_r * p_lab + cam_t`.
+    pub cam_r: M3,
+    pub cam_t: V3,
+}
+
+/// Weights and scales of the fit.
+#[derive(Debug, Clone)]
+pub struct FitConfig {
+    /// Most points used per frame (evenly subsampled).
+    pub max_points: usize,
+    /// Levenberg-Marquardt iterations.
+    pub iterations: usize,
+    /// Iterations of a first stage with a three times wider robust scale (0: none).
+    pub coarse_iterations: usize,
+    /// Depth noise scale, m: the unit of the data residuals.
+    pub noise: f64,
+    /// Geman-McClure scale of the point residuals, m.
+    pub robust_scale: f64,
+    /// Number of independent samples the data term counts as.
+    pub ref_points: f64,
+    /// Temporal prior standard deviations: angles (rad), pelvis position (m), arch (m).
+    pub temporal_sd: [f64; 3],
+    /// Physiological prior standard deviations: knee valgus, knee axial rotation, ankle
+    /// inversion (rad), arch (m).
+    pub physio_sd: [f64; 4],
+    /// Free-space term: margin (m) and Huber threshold (m); weight 0 disables it.
+    pub free_space: [f64; 3],
+    /// Hinge scale of joint limits (rad), floor and leg collision (m).
+    pub limit_sd: f64,
+    pub contact_sd: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            max_points: 1500,
+            iterations: 8,
+            coarse_iterations: 0,
+            noise: 0.012,
+            robust_scale: 0.03,
+            ref_points: 400.0,
+            temporal_sd: [12f64.to_radians(), 0.04, 0.006],
+            physio_sd: [
+                6f64.to_radians(),
+                12f64.to_radians(),
+                15f64.to_radians(),
+                0.01,
+            ],
+            free_space: [1.0, 0.02, 0.03],
+            limit_sd: 1f64.to_radians(),
+            contact_sd: 0.005,
+        }
+    }
+}
+
+/// Prior knowledge for one frame.
+#[derive(Debug, Clone)]
+pub struct Prior {
+    /// Constant-velocity prediction of the pose, if the previous frames were tracked.
+    pub predicted: Option<[f64; NP]>,
+    /// Centre of the knee valgus prior per side (the static alignment), rad.
+    pub valgus: [f64; 2],
+    /// Centre of the arch prior per side (the standing arch), m.
+    pub arch: [f64; 2],
+}
+
+/// Soft joint limits (lower, upper) of every parameter (rad; arch in m).
+pub fn limits(k: usize) -> (f64, f64) {
+    let d = f64::to_radians;
+    match k {
+        0..=3 => (f64::NEG_INFINITY, f64::INFINITY),
+        4 => (d(-60.0), d(60.0)),
+        5 => (d(-40.0), d(40.0)),
+        _ => match (k - 6) % 9 {
+            0 => (d(-35.0), d(135.0)),
+            1 => (d(-40.0), d(40.0)),
+            2 => (d(-50.0), d(50.0)),
+            3 => (d(-10.0), d(150.0)),
+            4 => (d(-20.0), d(20.0)),
+            5 => (d(-35.0), d(35.0)),
+            6 => (d(-60.0), d(50.0)),
+            7 => (d(-35.0), d(35.0)),
+            _ => (0.015, 0.11),
+        },
+    }
+}
+
+/// Largest step of a parameter in one iteration.
+pub fn step_limit(k: usize) -> f64 {
+    match k {
+        0..=2 => 0.1,
+        _ if k >= 6 && (k - 6) % 9 == ARCH => 0.02,
+        _ => 0.25,
+    }
+}
+
+/// Normal equations and statistics at one pose.
+#[derive(Debug, Clone)]
+pub struct Linearisation {
+    pub h: Hess,
+    pub g: Grad,
+    pub cost: f64,
+    /// Diagonal contributed by the temporal prior (removed for the uncertainty).
+    pub temporal_diag: [f64; NP],
+    pub inliers: usize,
+    pub rms: f64,
+    pub seg_points: [usize; 9],
+}
+
+impl Linearisation {
+    pub fn new() -> Self {
+        Linearisation {
+            h: Hess::zeros(),
+            g: Grad::zeros(),
+            cost: 0.0,
+            temporal_diag: [0.0; NP],
+            inliers: 0,
+            rms: 0.0,
+            seg_points: [0; 9],
+        }
+    }
+
+    /// Add a residual `r` with sparse Jacobian row (`idx`, `val`) and weight `w`:
+    /// cost += w r^2 / 2 (the caller adds robust costs itself when `add_cost` is false).
+    #[inline]
+    fn add(&mut self, r: f64, idx: &[usize], val: &[f64], w: f64, add_cost: bool) {
+        for a in 0..idx.len() {
+            let wa = w * val[a];
+            self.g[idx[a]] += wa * r;
+            self.h[(idx[a], idx[a])] += wa * val[a];
+            for b in a + 1..idx.len() {
+                // off-diagonal pairs land once and are mirrored by `symmetrise`; a repeated
+                // index is a diagonal entry that needs both orders here
+                let m = if idx[a] == idx[b] { 2.0 } else { 1.0 };
+                self.h[(idx[a], idx[b])] += m * wa * val[b];
+            }
+        }
+        if add_cost {
+            self.cost += 0.5 * w * r * r;
+        }
+    }
+
+    fn symmetrise(&mut self) {
+        for a in 0..NP {
+            for b in 0..a {
+                // entries were added with either order of (idx[a], idx[b])
+                let v = self.h[(a, b)] + self.h[(b, a)];
+                self.h[(a, b)] = v;
+                self.h[(b, a)] = v;
+            }
+        }
+    }
+}
+
+impl Default for Linearisation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A sparse Jacobian row: at most 32 non-zeros.
+struct Row {
+    idx: [usize; 32],
+    val: [f64; 32],
+    n: usize,
+}
+
+impl Row {
+    #[inline]
+    fn new() -> Row {
+        Row {
+            idx: [0; 32],
+            val: [0.0; 32],
+            n: 0,
+        }
+    }
+    #[inline]
+    fn push(&mut self, i: usize, v: f64) {
+        self.idx[self.n] = i;
+        self.val[self.n] = v;
+        self.n += 1;
+    }
+}
+
+/// Residual and Jacobian row of a data point `x` matched to `corr` on `seg`: the signed
+/// distance `n_w . (x - p_w)` with `(p, n)` fixed on the segment.
+fn data_row(k: &Kinematics, seg: Seg, corr: &Corr, x: &V3, row: &mut Row) -> f64 {
+    let (o, r) = k.frame(seg);
+    let nw = r * corr.n;
+    let pw = o + r * corr.p;
+    let res = nw.dot(&(x - pw));
+    row.n = 0;
+    for a in 0..3 {
+        row.push(a, -nw[a]);
+    }
+    Kinematics::rigid_angular_params(seg, |p| {
+        row.push(p, k.axis[p].dot(&nw.cross(&(x - k.centre[p]))));
+    });
+    if let Seg::Foot(s) = seg {
+        row.push(side_base(s) + ARCH, -corr.n.dot(&corr.dp_darch));
+    }
+    res
+}
+
+/// Derivative row of `dir . x` for a point `x` fixed on `seg` (with `dp_arch` its shape
+/// derivative in segment coordinates, feet only).
+fn point_dir_row(
+    k: &Kinematics,
+    seg: Seg,
+    x: &V3,
+    dir: &V3,
+    dp_arch: &V3,
+    scale: f64,
+    row: &mut Row,
+) {
+    k.point_derivatives(seg, x, |p, d| row.push(p, scale * dir.dot(&d)));
+    if let Seg::Foot(s) = seg {
+        let (_, r) = k.frame(seg);
+        row.push(side_base(s) + ARCH, scale * dir.dot(&(r * dp_arch)));
+    }
+}
+
+/// Geman-McClure: cost `s^2 r^2 / (s^2 + r^2) / 2` and IRLS weight.
+#[inline]
+fn geman_mcclure(r: f64, s: f64) -> (f64, f64) {
+    let s2 = s * s;
+    let d = s2 + r * r;
+    (0.5 * s2 * r * r / d, (s2 / d).powi(2))
+}
+
+/// Linearise every term at pose `q` into `lin`.
+#[allow(clippy::too_many_arguments)]
+pub fn linearise(
+    shape: &BodyShape,
+    q: &[f64; NP],
+    pts: &[V3],
+    samples: &[Sample],
+    cam: &V3,
+    depth: Option<&DepthView<'_>>,
+    prior: &Prior,
+    cfg: &FitConfig,
+    lin: &mut Linearisation,
+) {
+    *lin = Linearisation::new();
+    let k = Kinematics::new(q, shape);
+    let frames: Vec<(V3, M3)> = Seg::ALL
+        .iter()
+        .map(|&s| {
+            let (o, r) = k.frame(s);
+            (o, r.transpose())
+        })
+        .collect();
+    let mut row = Row::new();
+    // --- data term
+    let wdata = if pts.is_empty() {
+        0.0
+    } else {
+        cfg.ref_points / pts.len() as f64 / (cfg.noise * cfg.noise)
+    };
+    let inlier_d = 2.5 * cfg.noise;
+    let (mut sq, mut nin) = (0.0, 0usize);
+    for x in pts {
+        let mut best: Option<(f64, usize, Corr)> = None;
+        for (si, &seg) in Seg::ALL.iter().enumerate() {
+            let (o, rt) = &frames[si];
+            let y = rt * (x - o);
+            let c = seg_closest(shape, seg, &y, &k.arch);
+            if best.as_ref().is_some_and(|b| b.0 <= c.d) {
+                continue;
+            }
+            // only the surface facing the camera
+            let (_, r) = k.frame(seg);
+            let pw = o + r * c.p;
+            if (r * c.n).dot(&(cam - pw)) <= 0.0 {
+                continue;
+            }
+            best = Some((c.d, si, c));
+        }
+        let Some((_, si, c)) = best else { continue };
+        let res = data_row(&k, Seg::ALL[si], &c, x, &mut row);
+        let (rho, w) = geman_mcclure(res, cfg.robust_scale);
+        lin.cost += wdata * rho;
+        lin.add(res, &row.idx[..row.n], &row.val[..row.n], wdata * w, false);
+        if res.abs() < inlier_d {
+            sq += res * res;
+            nin += 1;
+            lin.seg_points[si] += 1;
+        }
+    }
+    lin.inliers = nin;
+    lin.rms = if nin > 0 {
+        (sq / nin as f64).sqrt()
+    } else {
+        f64::NAN
+    };
+    // --- free space
+    if let Some(dv) = depth {
+        if cfg.free_space[0] > 0.0 {
+            free_space(samples, &k, dv, cam, cfg, lin, &mut row);
+        }
+    }
+    // --- priors
+    priors(shape, q, &k, prior, cfg, lin, &mut row);
+    lin.symmetrise();
+}
+
+/// Surface samples facing the camera may not lie in front of the measured depth.
+fn free_space(
+    samples: &[Sample],
+    k: &Kinematics,
+    dv: &DepthView<'_>,
+    cam: &V3,
+    cfg: &FitConfig,
+    lin: &mut Linearisation,
+    row: &mut Row,
+) {
+    let [weight, margin, huber] = cfg.free_space;
+    let w = weight / (cfg.noise * cfg.noise) * cfg.ref_points / samples.len().max(1) as f64;
+    let rowz = dv.cam_r.row(2).transpose();
+    for s in samples {
+        let (o, r) = k.frame(s.seg);
+        let pw = o + r * s.p;
+        if (r * s.n).dot(&(cam - pw)) <= 0.0 {
+            continue;
+        }
+        let pc = dv.cam_r * pw + dv.cam_t;
+        if pc.z < 0.1 {
+            continue;
+        }
+        let u = (dv.fx * pc.x / pc.z + dv.ppx).round();
+        let v = (dv.fy * pc.y / pc.z + dv.ppy).round();
+        if u < 0.0 || v < 0.0 || u >= dv.width as f64 || v >= dv.height as f64 {
+            continue;
+        }
+        let d = dv.depth[v as usize * dv.width + u as usize];
+        if d == 0 {
+            continue;
+        }
+        let viol = d as f64 * dv.scale - margin - pc.z;
+        if viol <= 0.0 {
+            continue;
+        }
+        // r = z_meas - margin - z_model: dr/dq = -rowz . dp/dq
+        row.n = 0;
+        point_dir_row(k, s.seg, &pw, &rowz, &s.dp_darch, -1.0, row);
+        let hw = if viol > huber { huber / viol } else { 1.0 };
+        lin.cost += w * if viol > huber {
+            huber * (viol - 0.5 * huber)
+        } else {
+            0.5 * viol * viol
+        };
+        lin.add(viol, &row.idx[..row.n], &row.val[..row.n], w * hw, false);
+    }
+}
+
+fn priors(
+    shape: &BodyShape,
+    q: &[f64; NP],
+    k: &Kinematics,
+    prior: &Prior,
+    cfg: &FitConfig,
+    lin: &mut Linearisation,
+    row: &mut Row,
+) {
+    let one = |lin: &mut Linearisation, p: usize, r: f64, sd: f64| {
+        let w = 1.0 / (sd * sd);
+        lin.add(r, &[p], &[1.0], w, true);
+        w
+    };
+    // temporal prior (diagonal)
+    if let Some(pred) = &prior.predicted {
+        for p in 0..NP {
+            let sd = match p {
+                0..=2 => cfg.temporal_sd[1],
+                _ if p >= 6 && (p - 6) % 9 == ARCH => cfg.temporal_sd[2],
+                _ => cfg.temporal_sd[0],
+            };
+            lin.temporal_diag[p] = one(lin, p, q[p] - pred[p], sd);
+        }
+    }
+    // joint limits
+    for p in 3..NP {
+        let (lo, hi) = limits(p);
+        if q[p] > hi {
+            one(
+                lin,
+                p,
+                q[p] - hi,
+                cfg.limit_sd * if p % 9 == 5 { 0.01 } else { 1.0 },
+            );
+        } else if q[p] < lo {
+            one(
+                lin,
+                p,
+                q[p] - lo,
+                cfg.limit_sd * if p % 9 == 5 { 0.01 } else { 1.0 },
+            );
+        }
+    }
+    let [sv, sr, si, sa] = cfg.physio_sd;
+    for side in Side::BOTH {
+        let (b, i) = (side_base(side), side_index(side));
+        one(lin, b + KNEE + 1, q[b + KNEE + 1] - prior.valgus[i], sv);
+        one(lin, b + KNEE + 2, q[b + KNEE + 2], sr);
+        one(lin, b + ANKLE + 1, q[b + ANKLE + 1], si);
+        one(lin, b + ARCH, q[b + ARCH] - prior.arch[i], sa);
+        let _ = HIP;
+    }
+    // feet not below the floor (lab y = 0)
+    let up = V3::y();
+    for side in Side::BOTH {
+        let i = side_index(side);
+        let f = &shape.foot[i];
+        let seg = Seg::Foot(side);
+        let (o, r) = k.frame(seg);
+        for (x, wz) in [(0.0, f.width[0]), (f.length, f.width[1])] {
+            for zs in [-0.4, 0.4] {
+                let local = V3::new(x - f.heel, -f.ankle_height, zs * wz);
+                let pw = o + r * local;
+                if pw.y < 0.0 {
+                    row.n = 0;
+                    point_dir_row(k, seg, &pw, &up, &V3::zeros(), -1.0, row);
+                    let w = 1.0 / (cfg.contact_sd * cfg.contact_sd);
+                    lin.add(-pw.y, &row.idx[..row.n], &row.val[..row.n], w, true);
+                }
+            }
+        }
+    }
+    // leg-leg non-penetration along the thighs and shanks
+    for (seg_l, seg_r, len, ts) in [
+        (
+            Seg::Thigh(Side::Left),
+            Seg::Thigh(Side::Right),
+            0usize,
+            [0.5, 1.0],
+        ),
+        (
+            Seg::Shank(Side::Left),
+            Seg::Shank(Side::Right),
+            1usize,
+            [0.5, 1.0],
+        ),
+    ] {
+        for t in ts {
+            let lim = |i: usize| {
+                let s = if len == 0 {
+                    &shape.thigh[i]
+                } else {
+                    &shape.shank[i]
+                };
+                (s.length, 0.5 * (s.az[1] + s.az[2]))
+            };
+            let ((ll, rl), (lr, rr)) = (lim(0), lim(1));
+            let (ol, rotl) = k.frame(seg_l);
+            let (or, rotr) = k.frame(seg_r);
+            let xl = ol + rotl * V3::new(0.0, -t * ll, 0.0);
+            let xr = or + rotr * V3::new(0.0, -t * lr, 0.0);
+            let dvec = xr - xl;
+            let dist = dvec.norm();
+            let dmin = 0.9 * (rl + rr);
+            if dist < dmin && dist > 1e-6 {
+                let u = dvec / dist;
+                row.n = 0;
+                // r = dmin - |xr - xl|: dr = -u.dxr + u.dxl
+                point_dir_row(k, seg_r, &xr, &u, &V3::zeros(), -1.0, row);
+                point_dir_row(k, seg_l, &xl, &u, &V3::zeros(), 1.0, row);
+                let w = 1.0 / (cfg.contact_sd * cfg.contact_sd);
+                lin.add(dmin - dist, &row.idx[..row.n], &row.val[..row.n], w, true);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::standing_pose;
+
+    fn pose() -> [f64; NP] {
+        let mut q = standing_pose([0.0, 0.9, 0.0], 0.2, 0.06);
+        for (i, v) in [0.5, 0.1, 0.2, 1.1, 0.05, -0.1, 0.2, 0.05]
+            .iter()
+            .enumerate()
+        {
+            q[6 + i] = *v;
+            q[15 + i] = -0.4 * v;
+        }
+        q
+    }
+
+    #[test]
+    fn data_jacobian_matches_finite_differences() {
+        let shape = BodyShape::from_stature(1.75);
+        let q = pose();
+        let k = Kinematics::new(&q, &shape);
+        for seg in Seg::ALL {
+            let (o, r) = k.frame(seg);
+            // a point off the surface, matched to the segment
+            let local = match seg {
+                Seg::Foot(_) => V3::new(0.05, -0.02, 0.01),
+                Seg::Pelvis => V3::new(0.15, 0.05, 0.02),
+                _ => V3::new(0.08, -0.15, 0.02),
+            };
+            let x = o + r * local;
+            let c = seg_closest(&shape, seg, &local, &k.arch);
+            let mut row = Row::new();
+            let res = data_row(&k, seg, &c, &x, &mut row);
+            assert!((res - c.d).abs() < 1e-12);
+            let mut jac = [0.0; NP];
+            for j in 0..row.n {
+                jac[row.idx[j]] += row.val[j];
+            }
+            // residual with the correspondence held on the segment (surface coordinates)
+            let resid = |qq: &[f64; NP]| {
+                let kk = Kinematics::new(qq, &shape);
+                let (o, r) = kk.frame(seg);
+                let mut p = c.p;
+                if let Seg::Foot(s) = seg {
+                    p += c.dp_darch * (kk.arch[side_index(s)] - k.arch[side_index(s)]);
+                }
+                (r * c.n).dot(&(x - (o + r * p)))
+            };
+            for p in 0..NP {
+                let h = 1e-6;
+                let (mut qp, mut qm) = (q, q);
+                qp[p] += h;
+                qm[p] -= h;
+                let fd = (resid(&qp) - resid(&qm)) / (2.0 * h);
+                assert!(
+                    (fd - jac[p]).abs() < 1e-6,
+                    "{seg:?} p{p}: fd {fd} analytic {}",
+                    jac[p]
+                );
+            }
+        }
+    }
+}
