@@ -236,3 +236,16 @@ def test_cli_export_and_summarize(tmp_path, capsys):
     (b / "summary.json").write_text("[]")
     with pytest.raises(InputError, match=r"b/summary\.json"):
         summarize([a, b], tmp_path / "x.csv")
+
+
+def test_person_free_trial_refuses_motion_formats_but_exports_tables(tmp_path):
+    from test_export_trial import untracked_trial_dir
+
+    d = untracked_trial_dir(tmp_path / "empty")
+    with pytest.raises(InputError, match=r"kinematics\.csv: no tracked frame.*c3d, mot"):
+        export(d, "c3d,mot,csv")
+    assert not list(d.glob("empty*"))  # nothing half-written
+    paths = export(d, "csv,json")
+    doc = json.loads((d / "empty.json").read_text())
+    assert all(v is None for v in doc["kinematics"]["data"]["knee_valgus_r"])
+    assert len(paths) == 4

@@ -246,3 +246,23 @@ def test_missing_and_malformed_files_are_named(tmp_path):
     (d / "kinematics.csv").write_text("frame,time_s\n1,0\n")
     with pytest.raises(InputError, match=r"kinematics\.csv.*missing columns"):
         load_trial(d)
+
+
+def untracked_trial_dir(directory: Path) -> Path:
+    """A trial in which nobody was tracked (a person-free recording), events all null."""
+    table = synthetic_table()
+    for c in KINEMATICS_COLUMNS:
+        if c not in ("frame", "time_s"):
+            table[c][:] = np.nan
+    table["tracked"][:] = 0
+    summary = synthetic_summary()
+    summary.update(
+        events=dict.fromkeys(EVENTS),
+        peaks={},
+        metrics={},
+        less={},
+        flags=[],
+        guidance={},
+        frames={"total": 180, "tracked": 0, "dropped": 2},
+    )
+    return write_trial_dir(directory, table, summary)

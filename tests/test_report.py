@@ -135,3 +135,15 @@ def test_image_check_catches_a_broken_image(tmp_path):
     path.write_text(html)
     dom = chromium("--dump-dom", path.resolve().as_uri())
     assert 'data-images-loaded="missing"' in dom.stdout
+
+
+def test_person_free_trial_reports_what_could_not_be_measured(tmp_path):
+    from test_export_trial import untracked_trial_dir
+
+    html = write_report(untracked_trial_dir(tmp_path / "empty")).read_text()
+    assert "0/180" in html
+    assert "initial contact was not detected" in html
+    assert "The analysis reported no metrics" in html
+    assert "No flag could be evaluated" in html
+    text = re.sub(r'src="data:[^"]*"', "", html)
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)

@@ -15,10 +15,13 @@ from kneesight.export.opensim import MAX_GAP_S, write_mot, write_trc
 from kneesight.export.paths import check_writable
 from kneesight.export.summarize import summarize
 from kneesight.export.tables import write_json, write_kinematics_long, write_metrics_long
-from kneesight.export.trialdir import Trial, load_trial
+from kneesight.export.trialdir import KINEMATICS_FILE, Trial, load_trial
 
 FORMATS: tuple[str, ...] = ("c3d", "mot", "trc", "csv", "json")
 """Export formats, in the order they are written."""
+
+MOTION_FORMATS: tuple[str, ...] = ("c3d", "mot", "trc")
+"""Formats of motion data only: refused for a trial without a single tracked frame."""
 
 _DESCRIPTIONS: dict[str, str] = {
     "c3d": (
@@ -98,7 +101,8 @@ def export(
     Raises
     ------
     InputError
-        Unknown format, missing directory, missing or malformed input file, existing output.
+        Unknown format, missing directory, missing or malformed input file, existing output,
+        or c3d/mot/trc asked of a trial without any tracked frame.
     """
     wanted = parse_formats(formats)
     trial = load_trial(out_dir)
@@ -114,6 +118,12 @@ def export(
         "json": [(write_json, d / f"{stem}.json")],
     }
     readme = d / f"{stem}_export_README.txt"
+    needs_motion = [f for f in wanted if f in MOTION_FORMATS]
+    if needs_motion and not trial.tracked.any():
+        raise InputError(
+            f"{d / KINEMATICS_FILE}: no tracked frame, nothing to write as "
+            f"{', '.join(needs_motion)} (csv and json still export the untracked table)"
+        )
     jobs = [job for f in wanted for job in writers[f]]
     for _, path in [*jobs, (None, readme)]:
         check_writable(path, overwrite)  # fail before writing anything

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from kneesight.conventions import KINEMATICS_COLUMNS, SIDES, column, joint_centre_columns
+from kneesight.conventions import KINEMATICS_COLUMNS, column, joint_centre_columns
 from kneesight.errors import InputError
 
 KINEMATICS_FILE = "kinematics.csv"
@@ -186,10 +186,3 @@ def load_trial(directory: str | Path) -> Trial:
     table = read_kinematics(d / KINEMATICS_FILE)
     summary = read_summary(d / SUMMARY_FILE)
     return Trial(directory=d, table=table, summary=summary)
-
-
-def has_side_data(trial: Trial, side: str) -> bool:
-    """True when any per-side scalar of ``side`` holds a finite value."""
-    if side not in SIDES:
-        raise InputError(f"side must be one of {SIDES}, got {side!r}")
-    return any(np.isfinite(trial.series(q, side)).any() for q in ("knee_flexion", "hip_flexion"))

@@ -44,7 +44,11 @@ def _strip(trial: Trial) -> str:
     tracked, total = int(trial.tracked.sum()), trial.n_frames
     return (
         '<div class="strip">'
-        + _card("Screening flags", str(n_flags), alert=n_flags > 0)
+        + _card(
+            "Screening flags",
+            str(n_flags) if trial.tracked.any() else '<span class="na">n/a</span>',
+            alert=n_flags > 0,
+        )
         + _card("Initial contact", t("initial_contact_s"))
         + _card("Peak knee flexion", t("peak_knee_flexion_s"))
         + _card("Frames tracked", f"{tracked}/{total}", alert=tracked < 0.9 * total)
@@ -78,6 +82,7 @@ def render(trial: Trial) -> str:
         if compare
         else '<p class="na">The analysis reported no per-side peaks to compare.</p>'
     )
+    flags_html = sections.flags_section(s, bool(trial.tracked.any()))
     legend = (
         '<span class="legend-dot" style="background:var(--left)"></span>left'
         '<span class="legend-dot" style="background:var(--right)"></span>right'
@@ -111,7 +116,7 @@ are shown there).</p></section>
 <p class="caption">Values outside a given normal range are shown in red. Sources are those the
 analysis cites for each threshold.</p>
 {sections.metrics_table(s)}</section>
-<section id="flags"><h2>Screening flags</h2>{sections.flags_section(s)}</section>
+<section id="flags"><h2>Screening flags</h2>{flags_html}</section>
 <section id="guidance"><h2>Guidance</h2>{sections.guidance_section(s)}</section>
 <div class="cols">
 <section id="less"><h2>Landing Error Scoring System (partial)</h2>

@@ -121,6 +121,7 @@ def time_series_png(trial: Trial) -> str:
                 any_data = True
             ax.plot(t, y, color=SIDE_COLOURS[side], lw=1.6, label=SIDE_NAMES[side])
         if not any_data:
+            ax.set_yticks([])
             ax.text(
                 0.5,
                 0.5,

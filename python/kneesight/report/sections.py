@@ -117,9 +117,18 @@ def metrics_table(summary: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def flags_section(summary: dict[str, Any]) -> str:
-    """The screening flags as cards: side, message, value vs threshold, source."""
+def flags_section(summary: dict[str, Any], tracked_any: bool = True) -> str:
+    """The screening flags as cards: side, message, value vs threshold, source.
+
+    ``tracked_any=False`` (no frame tracked) says no flag could be evaluated rather than that
+    none was raised.
+    """
     flags = summary.get("flags")
+    if (not isinstance(flags, list) or not flags) and not tracked_any:
+        return (
+            '<p class="na">No flag could be evaluated: the skeleton was not tracked in any '
+            "frame of this recording.</p>"
+        )
     if not isinstance(flags, list) or not flags:
         return (
             '<p class="ok-note">No screening flag was raised: the measured values are within '
