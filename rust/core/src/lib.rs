@@ -4,8 +4,15 @@
 //! Pure Rust, no Python: the `kneesight-py` crate is the thin binding layer.
 
 pub mod angles;
+pub mod background;
 pub mod camera;
 pub mod error;
+pub mod labframe;
+pub mod noise;
+pub mod plane;
+pub mod segment;
+#[cfg(test)]
+pub(crate) mod synthetic;
 
 pub use angles::{Joint, Side};
 pub use camera::{Distortion, Intrinsics, RayTable};

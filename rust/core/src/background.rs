@@ -1,0 +1,443 @@
+//! The static scene of a session, learnt once: the floor plus large planar patches (walls, the
+//! box or platform top and faces) with their rectangular extents, and the depth noise level.
+//!
+//! Patches are found by sequential RANSAC on the per-pixel median of a few frames, split into
+//! connected pieces, and accepted only when they look like built structure rather than a
+//! person: horizontal tops above the floor, vertical faces standing on the floor and wider
+//! than tall, or anything planar larger than 1.2 m^2.
+
+use nalgebra::{Matrix2, SymmetricEigen, Vector2, Vector3};
+
+use crate::camera::RayTable;
+use crate::error::{Error, Result};
+use crate::labframe::{median_samples, refit_plane, stride_for, LabFrame};
+use crate::noise::DepthNoise;
+use crate::plane::{ransac_plane_by, Plane};
+
+/// What a background patch is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchKind {
+    /// Vertical (within 20 deg): walls, box or platform faces.
+    Vertical,
+    /// Horizontal (within 20 deg) above the floor: box or platform tops, tables.
+    Horizontal,
+    /// Anything else large and planar (ramps, slanted boards).
+    Slanted,
+}
+
+/// A bounded planar patch of the static scene, in the lab frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patch {
+    /// The plane, normal toward the camera.
+    pub plane: Plane,
+    /// A point on the plane: the origin of the in-plane coordinates.
+    pub origin: Vector3<f64>,
+    /// In-plane unit axes (for vertical patches `v` is up).
+    pub axis_u: Vector3<f64>,
+    pub axis_v: Vector3<f64>,
+    /// Extent along `axis_u` and `axis_v`, metres from `origin` (min, max).
+    pub u_range: (f64, f64),
+    pub v_range: (f64, f64),
+    pub kind: PatchKind,
+}
+
+impl Patch {
+    /// Whether a lab point lies on the patch or behind it (the side away from the camera, up to
+    /// `behind` metres), within `tol` of its plane and `margin` of its extent.
+    #[inline]
+    pub fn covers(&self, p: &Vector3<f64>, tol: f64, margin: f64, behind: f64) -> bool {
+        let d = self.plane.distance(p);
+        if d > tol || d < -behind {
+            return false;
+        }
+        let q = p - self.origin;
+        let (a, b) = (q.dot(&self.axis_u), q.dot(&self.axis_v));
+        a >= self.u_range.0 - margin
+            && a <= self.u_range.1 + margin
+            && b >= self.v_range.0 - margin
+            && b <= self.v_range.1 + margin
+    }
+
+    /// Area of the extent rectangle, m^2.
+    pub fn area(&self) -> f64 {
+        (self.u_range.1 - self.u_range.0) * (self.v_range.1 - self.v_range.0)
+    }
+}
+
+/// Tolerances of the segmentation. Distances in metres; `*_sigmas` multiply the depth noise
+/// `sigma(z)`, and each tolerance is the larger of its minimum and its sigma multiple.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentParams {
+    /// Points less than this high above the floor are floor.
+    pub floor_min: f64,
+    pub floor_sigmas: f64,
+    /// Points this close to a background patch (or behind it) are background.
+    pub patch_min: f64,
+    pub patch_sigmas: f64,
+    /// Extra margin around a patch's extent, and how far behind it points are hidden.
+    pub patch_margin: f64,
+    pub patch_behind: f64,
+    /// A depth jump to both neighbours larger than this marks a flying pixel.
+    pub flying_min: f64,
+    pub flying_sigmas: f64,
+    /// Neighbouring pixels closer in depth than this (plus two pixel pitches) are connected.
+    pub connect_min: f64,
+    pub connect_sigmas: f64,
+    /// Blobs besides the largest are kept when at least this fraction of its size and within
+    /// `blob_max_gap` of its bounding box.
+    pub blob_min_frac: f64,
+    pub blob_max_gap: f64,
+    /// Valid depth range.
+    pub z_min: f64,
+    pub z_max: f64,
+}
+
+impl Default for SegmentParams {
+    fn default() -> Self {
+        SegmentParams {
+            floor_min: 0.015,
+            floor_sigmas: 1.5,
+            patch_min: 0.02,
+            patch_sigmas: 2.5,
+            patch_margin: 0.03,
+            patch_behind: 0.6,
+            flying_min: 0.03,
+            flying_sigmas: 4.0,
+            connect_min: 0.05,
+            connect_sigmas: 4.0,
+            blob_min_frac: 0.05,
+            blob_max_gap: 0.25,
+            z_min: 0.2,
+            z_max: 8.0,
+        }
+    }
+}
+
+/// The static scene of a session in the lab frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Background {
+    /// The floor (lab frame, normal up; `y = 0` for a lab frame made from this floor).
+    pub floor: Plane,
+    /// Walls, box faces and tops and other large planar structure.
+    pub patches: Vec<Patch>,
+    /// Depth noise, estimated from the floor's residuals when the floor is well seen.
+    pub noise: DepthNoise,
+    pub params: SegmentParams,
+}
+
+impl Background {
+    /// Only the lab floor `y = 0`, D435 noise, default tolerances: what is known before
+    /// anything is learnt.
+    pub fn floor_only() -> Background {
+        Background {
+            floor: Plane {
+                normal: Vector3::y(),
+                offset: 0.0,
+            },
+            patches: Vec::new(),
+            noise: DepthNoise::D435,
+            params: SegmentParams::default(),
+        }
+    }
+}
+
+/// Grid cell of the patch connectivity analysis, metres.
+const CELL: f64 = 0.05;
+
+/// Learn the static scene from depth frames (a few frames of the session: the empty scene or a
+/// standing trial; the per-pixel median suppresses what moves) in the lab frame `lab`.
+///
+/// Errors: [`Error::Input`] for mismatched sizes or a bad scale, [`Error::Calibration`] when
+/// the frames hold too little depth or no floor where the lab frame puts it.
+pub fn learn_background(
+    frames: &[&[u16]],
+    depth_scale: f32,
+    rays: &RayTable,
+    lab: &LabFrame,
+) -> Result<Background> {
+    let intr = rays.intrinsics();
+    let stride = stride_for(intr.width, intr.height, 110_000);
+    let params = SegmentParams::default();
+    let (cam, pix) = median_samples(frames, depth_scale, rays, stride, (params.z_min, params.z_max))?;
+    if cam.len() < 300 {
+        return Err(Error::Calibration(format!(
+            "background: only {} sampled pixels have depth",
+            cam.len()
+        )));
+    }
+    let pts: Vec<Vector3<f64>> = cam.iter().map(|p| lab.to_lab(p)).collect();
+    let ranges: Vec<f64> = cam.iter().map(|p| p.norm()).collect();
+    let eye = lab.camera_position();
+
+    // the floor in lab coordinates, and the noise level from its residuals
+    let mut noise = DepthNoise::D435;
+    let mut floor = Plane {
+        normal: Vector3::y(),
+        offset: 0.0,
+    };
+    for _ in 0..2 {
+        let (refit, inliers) = refit_plane(&pts, &ranges, floor, &noise, 2.5);
+        if inliers.len() < 200 || refit.normal.y < 0.98 {
+            return Err(Error::Calibration(format!(
+                "background: the frames show no floor where the lab frame puts it \
+                 ({} floor points, normal {:?})",
+                inliers.len(),
+                refit.normal
+            )));
+        }
+        floor = refit;
+        // single-frame residuals (the median over frames is less noisy than one frame),
+        // along the floor normal: depth noise scaled by the ray's slant to the floor
+        let first = frames[0];
+        let mut scaled: Vec<f64> = inliers
+            .iter()
+            .filter_map(|&i| {
+                let z = first[pix[i]] as f64 * depth_scale as f64;
+                let r = rays.ray(pix[i]);
+                let p = lab.to_lab(&Vector3::new(r[0] as f64 * z, r[1] as f64 * z, z));
+                let slant = floor.normal.dot(&(p - eye)).abs() / (p - eye).norm();
+                // a depth error dz moves the point by dz * range / z along the ray
+                let along = slant * (p - eye).norm() / z.max(1e-6);
+                (z > 0.0 && slant > 0.1).then(|| floor.distance(&p).abs() / (z * z * along))
+            })
+            .collect();
+        if scaled.len() >= 100 {
+            let mid = scaled.len() / 2;
+            let mad = *scaled.select_nth_unstable_by(mid, f64::total_cmp).1;
+            noise.per_m2 = (1.4826 * mad).clamp(DepthNoise::MIN_PER_M2, DepthNoise::MAX_PER_M2);
+        }
+    }
+
+    // the per-pixel median of n frames is less noisy than one frame
+    let median_gain = (1.25 / (frames.len() as f64).sqrt()).min(1.0);
+    // sequential RANSAC on what is above the floor
+    // what the floor's noise can reach is left out: structure is searched for above it
+    let mut pool: Vec<usize> = (0..pts.len())
+        .filter(|&i| floor.distance(&pts[i]) > noise.tol(ranges[i], 3.0, 0.03))
+        .collect();
+    // samples per m^2 of a surface facing the camera at 1 m
+    let density = (intr.fx as f64 * intr.fy as f64) / (stride * stride) as f64;
+    let mut patches = Vec::new();
+    for round in 0..10u64 {
+        if pool.len() < 150 {
+            break;
+        }
+        let sub: Vec<Vector3<f64>> = pool.iter().map(|&i| pts[i]).collect();
+        let tol = |k: usize| noise.tol(ranges[pool[k]], 2.5 * median_gain, 0.015);
+        let weight = |k: usize| 1.0 / noise.sigma(ranges[pool[k]]).max(1e-3).powi(2);
+        let Some((plane, inl)) = ransac_plane_by(&sub, tol, weight, 400, 101 + round) else {
+            break;
+        };
+        if inl.len() < 40 {
+            break;
+        }
+        let plane = plane.oriented_toward(&eye);
+        let members: Vec<Vector3<f64>> = inl.iter().map(|&k| sub[k]).collect();
+        let ctx = Context {
+            floor: &floor,
+            noise: &noise,
+            eye: &eye,
+            density,
+        };
+        patches.extend(split_patches(&plane, &members, &ctx));
+        let mut is_in = vec![false; sub.len()];
+        inl.iter().for_each(|&k| is_in[k] = true);
+        pool = pool
+            .iter()
+            .zip(&is_in)
+            .filter(|(_, &b)| !b)
+            .map(|(&i, _)| i)
+            .collect();
+    }
+    Ok(Background {
+        floor,
+        patches,
+        noise,
+        params,
+    })
+}
+
+/// In-plane axes of a patch: `v` up for vertical and slanted planes, the principal direction
+/// of the points for horizontal ones.
+fn patch_axes(plane: &Plane, members: &[Vector3<f64>]) -> (Vector3<f64>, Vector3<f64>) {
+    let n = plane.normal;
+    if n.y.abs() < 20f64.to_radians().cos() {
+        let v = (Vector3::y() - n * n.y).normalize();
+        (v.cross(&n), v)
+    } else {
+        let c = members.iter().sum::<Vector3<f64>>() / members.len() as f64;
+        let mut cov = Matrix2::zeros();
+        for p in members {
+            let d = Vector2::new(p.x - c.x, p.z - c.z);
+            cov += d * d.transpose();
+        }
+        let eig = SymmetricEigen::new(cov);
+        let k = if eig.eigenvalues[0] > eig.eigenvalues[1] { 0 } else { 1 };
+        let dir = Vector3::new(eig.eigenvectors[(0, k)], 0.0, eig.eigenvectors[(1, k)]);
+        let u = (dir - n * n.dot(&dir)).normalize();
+        (u, n.cross(&u))
+    }
+}
+
+/// Split a plane's inliers into connected pieces on a grid and keep those that look like built
+/// structure.
+fn split_patches(plane: &Plane, members: &[Vector3<f64>], ctx: &Context) -> Vec<Patch> {
+    let (u, v) = patch_axes(plane, members);
+    let origin = plane.project(&members[0]);
+    let uv: Vec<(f64, f64)> = members
+        .iter()
+        .map(|p| ((p - origin).dot(&u), (p - origin).dot(&v)))
+        .collect();
+    let (mut umin, mut umax, mut vmin, mut vmax) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(a, b) in &uv {
+        (umin, umax, vmin, vmax) = (umin.min(a), umax.max(a), vmin.min(b), vmax.max(b));
+    }
+    let cell = CELL.max((umax - umin).max(vmax - vmin) / 400.0);
+    let nu = ((umax - umin) / cell) as usize + 1;
+    let nv = ((vmax - vmin) / cell) as usize + 1;
+    let cell_of = |a: f64, b: f64| {
+        let (i, j) = (((a - umin) / cell) as usize, ((b - vmin) / cell) as usize);
+        j.min(nv - 1) * nu + i.min(nu - 1)
+    };
+    let mut count = vec![0u32; nu * nv];
+    for &(a, b) in &uv {
+        count[cell_of(a, b)] += 1;
+    }
+    // 8-connected components of occupied cells (flood fill)
+    let mut label = vec![u32::MAX; nu * nv];
+    let mut pieces = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..nu * nv {
+        if count[start] == 0 || label[start] != u32::MAX {
+            continue;
+        }
+        let id = pieces.len() as u32;
+        label[start] = id;
+        stack.push(start);
+        while let Some(c) = stack.pop() {
+            let (ci, cj) = ((c % nu) as i64, (c / nu) as i64);
+            for dj in -1..=1i64 {
+                for di in -1..=1i64 {
+                    let (ni, nj) = (ci + di, cj + dj);
+                    if ni < 0 || nj < 0 || ni >= nu as i64 || nj >= nv as i64 {
+                        continue;
+                    }
+                    let nc = nj as usize * nu + ni as usize;
+                    if count[nc] > 0 && label[nc] == u32::MAX {
+                        label[nc] = id;
+                        stack.push(nc);
+                    }
+                }
+            }
+        }
+        pieces.push(id);
+    }
+    let mut out = Vec::new();
+    for id in 0..pieces.len() {
+        // trim thin fringes (e.g. feet standing on a box's top edge) off the piece's ends:
+        // rows and columns of cells less than 30 % as full as the fullest one
+        let (mut rows, mut cols) = (vec![0usize; nv], vec![0usize; nu]);
+        for c in (0..nu * nv).filter(|&c| label[c] == id as u32) {
+            rows[c / nu] += 1;
+            cols[c % nu] += 1;
+        }
+        let span = |occ: &[usize]| {
+            let top = occ.iter().copied().max().unwrap_or(0);
+            let full = |k: &usize| occ[*k] * 10 >= top * 3 && occ[*k] > 0;
+            let lo = (0..occ.len()).find(full).unwrap_or(0);
+            let hi = (0..occ.len()).rev().find(full).unwrap_or(0);
+            (lo, hi)
+        };
+        let ((i0, i1), (j0, j1)) = (span(&cols), span(&rows));
+        let (ua, ub) = (umin + i0 as f64 * cell, umin + (i1 + 1) as f64 * cell);
+        let (va, vb) = (vmin + j0 as f64 * cell, vmin + (j1 + 1) as f64 * cell);
+        let mine: Vec<usize> = (0..uv.len())
+            .filter(|&k| label[cell_of(uv[k].0, uv[k].1)] == id as u32)
+            .filter(|&k| (ua..=ub).contains(&uv[k].0) && (va..=vb).contains(&uv[k].1))
+            .collect();
+        if mine.len() < 30 {
+            continue;
+        }
+        let (mut a0, mut a1, mut b0, mut b1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &k in &mine {
+            let (a, b) = uv[k];
+            (a0, a1, b0, b1) = (a0.min(a), a1.max(a), b0.min(b), b1.max(b));
+        }
+        let cells = (j0..=j1)
+            .flat_map(|j| (i0..=i1).map(move |i| j * nu + i))
+            .filter(|&c| label[c] == id as u32)
+            .count();
+        let patch = Patch {
+            plane: *plane,
+            origin,
+            axis_u: u,
+            axis_v: v,
+            u_range: (a0, a1),
+            v_range: (b0, b1),
+            kind: classify(plane),
+        };
+        let occupied = cells as f64 * cell * cell;
+        // sampled points over the points a full rectangle at this range and slant would give
+        let centre = mine.iter().map(|&k| members[k]).sum::<Vector3<f64>>() / mine.len() as f64;
+        let to_eye = ctx.eye - centre;
+        let slant = plane.normal.dot(&to_eye).abs() / to_eye.norm();
+        let per_m2 = ctx.density * slant / to_eye.norm_squared();
+        let fill = mine.len() as f64 / (patch.area() * per_m2).max(1.0);
+        if looks_built(&patch, occupied, fill.min(occupied / patch.area().max(1e-9)), ctx) {
+            out.push(patch);
+        }
+    }
+    out
+}
+
+fn classify(plane: &Plane) -> PatchKind {
+    let ny = plane.normal.y.abs();
+    if ny < 20f64.to_radians().sin() {
+        PatchKind::Vertical
+    } else if ny > 20f64.to_radians().cos() {
+        PatchKind::Horizontal
+    } else {
+        PatchKind::Slanted
+    }
+}
+
+/// Whether a planar piece is built structure, not a person: see the module notes.
+/// What the patch tests need to know of the scene.
+struct Context<'a> {
+    floor: &'a Plane,
+    noise: &'a DepthNoise,
+    eye: &'a Vector3<f64>,
+    /// Samples per m^2 of a surface facing the camera 1 m away.
+    density: f64,
+}
+
+/// Whether a planar piece is built structure, not a person: see the module notes. `occupied`
+/// is the area of its occupied grid cells (m^2), `fill` the share of its extent rectangle that
+/// it covers with samples.
+fn looks_built(p: &Patch, occupied: f64, fill: f64, ctx: &Context) -> bool {
+    let (floor, noise, eye) = (ctx.floor, ctx.noise, ctx.eye);
+    let (w, h) = (p.u_range.1 - p.u_range.0, p.v_range.1 - p.v_range.0);
+    if occupied >= 1.2 && fill >= 0.4 {
+        return true;
+    }
+    match p.kind {
+        PatchKind::Horizontal => {
+            let centre = p.origin
+                + p.axis_u * (p.u_range.0 + p.u_range.1) / 2.0
+                + p.axis_v * (p.v_range.0 + p.v_range.1) / 2.0;
+            let range = (centre - eye).norm();
+            let height = floor.distance(&centre);
+            height > noise.tol(range, 3.0, 0.05)
+                && w >= 0.15
+                && h >= 0.15
+                && occupied >= 0.03
+                && fill >= 0.5
+        }
+        PatchKind::Vertical => {
+            let bottom = p.origin + p.axis_v * p.v_range.0;
+            let on_floor = floor.distance(&bottom) < 0.12;
+            on_floor && w >= 0.25 && w >= 0.6 * h && occupied >= 0.04 && fill >= 0.5
+        }
+        PatchKind::Slanted => false,
+    }
+}

@@ -1,0 +1,205 @@
+//! Segmentation on rendered lab scenes (see `synthetic`).
+
+use nalgebra::Vector3;
+
+use super::*;
+use crate::background::learn_background;
+use crate::labframe::{estimate_floor, estimate_lab_frame};
+use crate::synthetic::{Camera, Part, Rendered, Scene};
+use crate::Error;
+
+const D435: f64 = 0.015 / 4.0;
+
+struct Setup {
+    cam: Camera,
+    rays: RayTable,
+    bg: Background,
+}
+
+/// Background learnt from five noisy frames of `learn` seen by `cam`, in the true lab frame.
+fn setup(cam: Camera, learn: &Scene) -> Setup {
+    let rays = RayTable::new(&cam.intrinsics).unwrap();
+    let frames: Vec<Vec<u16>> = (0..5)
+        .map(|k| cam.render(learn, D435, 100 + k).depth)
+        .collect();
+    let refs: Vec<&[u16]> = frames.iter().map(|f| f.as_slice()).collect();
+    let bg = learn_background(&refs, 0.001, &rays, &cam.lab).unwrap();
+    Setup { cam, rays, bg }
+}
+
+/// Recall of the person's pixels (more than 4 cm above the floor) and the share of kept
+/// points that are not the person, over the sampled pixels of the roi.
+fn rates(r: &Rendered, roi: &Roi, out: &SubjectPoints, w: usize) -> (f64, f64) {
+    let mut kept = vec![false; r.depth.len()];
+    out.pixels.iter().for_each(|&p| kept[p as usize] = true);
+    let (mut person, mut person_kept, mut other_kept) = (0usize, 0usize, 0usize);
+    for v in (roi.v0..roi.v1).step_by(roi.stride) {
+        for u in (roi.u0..roi.u1).step_by(roi.stride) {
+            let i = v * w + u;
+            let visible = r.depth[i] > 0;
+            if r.parts[i] == Part::Person && visible && r.height[i] > 0.04 {
+                person += 1;
+                person_kept += kept[i] as usize;
+            } else if r.parts[i] != Part::Person && kept[i] {
+                other_kept += 1;
+            }
+        }
+    }
+    (
+        person_kept as f64 / person.max(1) as f64,
+        other_kept as f64 / out.pixels.len().max(1) as f64,
+    )
+}
+
+fn segment_rendered(s: &Setup, r: &Rendered, out: &mut SubjectPoints) -> Roi {
+    let bounds = find_subject(&r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg)
+        .unwrap()
+        .expect("the person is found");
+    let roi = roi_from_bounds(&bounds, &s.cam.lab, &s.cam.intrinsics, 2).unwrap();
+    segment_subject(&r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &bounds, out).unwrap();
+    roi
+}
+
+#[test]
+fn background_holds_wall_box_top_and_face_but_not_the_person() {
+    // learnt from the start of a drop jump: the athlete stands on the box
+    let s = setup(Camera::front(0.0), &Scene::person_at(-0.65, 0.31));
+    let has = |kind: PatchKind, check: &dyn Fn(&Patch) -> bool| {
+        s.bg.patches.iter().any(|p| p.kind == kind && check(p))
+    };
+    let wall = |p: &Patch| p.area() > 2.0 && (p.plane.normal.x - 1.0).abs() < 0.01;
+    let top = |p: &Patch| (p.plane.distance(&Vector3::zeros()) + 0.31).abs() < 0.02;
+    let face = |p: &Patch| (p.plane.distance(&Vector3::new(-0.4, 0.1, 0.0))).abs() < 0.02;
+    assert!(has(PatchKind::Vertical, &wall), "{:#?}", s.bg.patches);
+    assert!(has(PatchKind::Horizontal, &top), "{:#?}", s.bg.patches);
+    assert!(has(PatchKind::Vertical, &face), "{:#?}", s.bg.patches);
+    // no patch covers the person (the person stood in every learning frame)
+    for y in [0.2, 0.5, 0.8, 1.1, 1.4] {
+        for z in [-0.11, 0.0, 0.11] {
+            let p = Vector3::new(-0.65 + 0.07, 0.31 + y, z);
+            assert!(
+                !s.bg.patches.iter().any(|pa| pa.covers(&p, 0.05, 0.03, 0.6)),
+                "a patch covers the person at {p:?}: {:#?}",
+                s.bg.patches
+            );
+        }
+    }
+    // the noise level is learnt from the floor (rendered: D435)
+    let ratio = s.bg.noise.per_m2 / D435;
+    assert!((0.7..1.3).contains(&ratio), "noise {:?}", s.bg.noise);
+}
+
+#[test]
+fn person_kept_rest_dropped_frontal_and_yawed() {
+    for yaw in [0.0, 30.0] {
+        let s = setup(Camera::front(yaw), &Scene::lab_trial(0.0));
+        let r = s.cam.render(&Scene::lab_trial(0.0), D435, 7);
+        let mut out = SubjectPoints::new();
+        let roi = segment_rendered(&s, &r, &mut out);
+        let (recall, impurity) = rates(&r, &roi, &out, 848);
+        assert!(recall > 0.95, "yaw {yaw}: person recall {recall}");
+        assert!(impurity < 0.02, "yaw {yaw}: non-person share {impurity}");
+        // points are in the lab frame and above the floor
+        assert!(out.points.iter().all(|p| p[1] > 0.0 && p[0].abs() < 0.5));
+    }
+}
+
+#[test]
+fn landing_right_in_front_of_the_box_is_separated_from_it() {
+    // learnt with the athlete standing on the box, landing 14 cm in front of its face
+    let on_box = Scene::person_at(-0.65, 0.31);
+    let s = setup(Camera::front(15.0), &on_box);
+    let scene = Scene::lab_trial(-0.2);
+    let r = s.cam.render(&scene, D435, 11);
+    let mut out = SubjectPoints::new();
+    let roi = segment_rendered(&s, &r, &mut out);
+    let (recall, impurity) = rates(&r, &roi, &out, 848);
+    assert!(recall > 0.95, "person recall {recall}");
+    assert!(impurity < 0.02, "non-person share {impurity}");
+    let box_kept = out
+        .pixels
+        .iter()
+        .filter(|&&p| r.parts[p as usize] == Part::Box)
+        .count();
+    assert!(box_kept * 200 < out.pixels.len(), "{box_kept} box points kept");
+}
+
+#[test]
+fn outputs_are_reused_and_bounds_limit_the_points() {
+    let s = setup(Camera::front(0.0), &Scene::lab_trial(0.0));
+    let r = s.cam.render(&Scene::lab_trial(0.0), D435, 3);
+    let mut out = SubjectPoints::new();
+    segment_rendered(&s, &r, &mut out);
+    let n = out.points.len();
+    let ptr = out.points.as_ptr();
+    segment_rendered(&s, &r, &mut out);
+    assert_eq!(out.points.len(), n);
+    assert_eq!(out.points.as_ptr(), ptr, "the buffer was reallocated");
+    // legs only: a box up to 0.8 m
+    let legs = LabBounds {
+        min: Vector3::new(-0.5, -0.1, -0.5),
+        max: Vector3::new(0.5, 0.8, 0.5),
+    };
+    let roi = roi_from_bounds(&legs, &s.cam.lab, &s.cam.intrinsics, 2).unwrap();
+    segment_subject(&r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &legs, &mut out).unwrap();
+    assert!(out.points.len() > 200 && out.points.iter().all(|p| p[1] <= 0.8));
+}
+
+#[test]
+fn empty_scene_and_bad_input() {
+    let s = setup(Camera::front(0.0), &Scene::lab_trial(0.0).without_person());
+    let r = s.cam.render(&Scene::lab_trial(0.0).without_person(), D435, 5);
+    let found = find_subject(&r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg).unwrap();
+    assert!(found.is_none(), "found a person in an empty scene: {found:?}");
+    let zeros = vec![0u16; 848 * 480];
+    assert!(find_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg).unwrap().is_none());
+    let mut out = SubjectPoints::new();
+    let all = LabBounds {
+        min: Vector3::repeat(-5.0),
+        max: Vector3::repeat(5.0),
+    };
+    let roi = Roi::full(&s.cam.intrinsics, 2);
+    segment_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &all, &mut out).unwrap();
+    assert!(out.points.is_empty());
+    let bad_roi = Roi { u1: 900, ..roi };
+    let e = segment_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &bad_roi, &all, &mut out);
+    assert!(matches!(e, Err(Error::Input(m)) if m.contains("roi")));
+    let bad = LabBounds {
+        min: Vector3::repeat(f64::NAN),
+        max: Vector3::repeat(5.0),
+    };
+    let e = segment_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &bad, &mut out);
+    assert!(matches!(e, Err(Error::Input(m)) if m.contains("bounds")));
+    let e = segment_subject(&zeros[1..], 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &all, &mut out);
+    assert!(matches!(e, Err(Error::Input(m)) if m.contains("848x480")));
+    // no floor in view: the camera looks at the wall only
+    let e = estimate_floor(&zeros, 0.001, &s.rays).unwrap_err();
+    assert!(matches!(e, Error::Calibration(ref m) if m.contains("no floor")), "{e}");
+}
+
+#[test]
+fn floor_and_lab_frame_from_depth() {
+    for yaw in [0.0, 30.0] {
+        let cam = Camera::front(yaw);
+        let rays = RayTable::new(&cam.intrinsics).unwrap();
+        let scene = Scene::lab_trial(0.0);
+        let frames: Vec<Vec<u16>> = (0..3).map(|k| cam.render(&scene, D435, k).depth).collect();
+        let floor = estimate_floor(&frames[0], 0.001, &rays).unwrap();
+        let up_cam = cam.lab.rotation.transpose() * Vector3::y();
+        let err = floor.normal.dot(&up_cam).clamp(-1.0, 1.0).acos().to_degrees();
+        assert!(err < 0.5, "yaw {yaw}: floor normal off by {err} deg");
+        assert!((floor.offset - 1.0).abs() < 0.01, "camera height {}", floor.offset);
+        let refs: Vec<&[u16]> = frames.iter().map(|f| f.as_slice()).collect();
+        let lab = estimate_lab_frame(&refs, 0.001, &rays).unwrap();
+        // origin under the person, X toward the camera, camera 1 m high
+        let origin_true = cam.lab.to_lab(&lab.to_camera(&Vector3::zeros()));
+        assert!(
+            origin_true.x.abs() < 0.12 && origin_true.z.abs() < 0.12 && origin_true.y.abs() < 0.01,
+            "yaw {yaw}: origin at {origin_true:?}"
+        );
+        assert!((lab.camera_position().y - 1.0).abs() < 0.01);
+        let x_true = cam.lab.rotation * lab.rotation.row(0).transpose();
+        let to_cam = Vector3::new(cam.lab.translation.x, 0.0, cam.lab.translation.z).normalize();
+        assert!(x_true.dot(&to_cam) > 5f64.to_radians().cos(), "X {x_true:?}");
+    }
+}
