@@ -96,7 +96,8 @@ def depth_edges(z: np.ndarray, rel: float = 0.04) -> tuple[np.ndarray, np.ndarra
     for axis in (0, 1):
         for shift in (1, -1):
             nb = np.roll(zz, shift, axis=axis)
-            jump = (nb - zz) > rel * np.minimum(zz, 10.0) + 0.02
+            with np.errstate(invalid="ignore"):
+                jump = (nb - zz) > rel * np.minimum(zz, 10.0) + 0.02
             edge |= jump & np.isfinite(zz)
             far = np.where(jump & np.isfinite(nb), np.maximum(far, nb), far)
     return edge, far

@@ -1,0 +1,158 @@
+"""OpenSim ``.mot`` joint-angle files: reading, and driving the phantom with real motion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from kneesight.errors import InputError
+from kneesight.phantom.motion import SIDES, Motion, MotionSample
+from kneesight.phantom.pose import zxy
+from kneesight.phantom.valgus import ValgusProfile
+
+REQUIRED: tuple[str, ...] = tuple(
+    f"{q}_{s}" for s in SIDES for q in ("hip_flexion", "knee_angle", "ankle_angle")
+)
+"""Columns a .mot file must have to drive the legs."""
+
+TRANSLATIONS: tuple[str, ...] = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
+
+
+def read_mot(path: str | Path) -> dict[str, np.ndarray]:
+    """Read an OpenSim ``.mot`` / ``.sto`` table.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    dict of str -> ndarray, shape (N,)
+        Columns by name, rotations converted to degrees (translations stay in metres).
+
+    Raises
+    ------
+    InputError
+        Missing file, no ``endheader``, no rows, ragged rows or non-numeric values (the
+        message names the file and line).
+    """
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as e:
+        raise InputError(f"cannot read motion file {p}: {e}") from e
+    in_degrees = True
+    end = None
+    for i, line in enumerate(lines):
+        key = line.strip().lower()
+        if key.startswith("indegrees"):
+            in_degrees = key.split("=", 1)[-1].strip() in ("yes", "true", "1")
+        if key == "endheader":
+            end = i
+            break
+    if end is None or end + 1 >= len(lines):
+        raise InputError(f"{p} is not an OpenSim .mot file (no 'endheader' and column line)")
+    names = lines[end + 1].split()
+    rows = []
+    for j, line in enumerate(lines[end + 2 :], start=end + 3):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != len(names):
+            raise InputError(f"{p}:{j}: {len(parts)} values for {len(names)} columns")
+        try:
+            rows.append([float(v) for v in parts])
+        except ValueError as e:
+            raise InputError(f"{p}:{j}: non-numeric value ({e})") from e
+    if len(rows) < 2:
+        raise InputError(f"{p} holds fewer than two rows of motion")
+    data = np.asarray(rows)
+    if not np.all(np.isfinite(data)):
+        raise InputError(f"{p} holds NaN or infinite values")
+    cols = {n: data[:, k] for k, n in enumerate(names)}
+    if "time" not in cols:
+        raise InputError(f"{p} has no 'time' column")
+    if np.any(np.diff(cols["time"]) <= 0):
+        raise InputError(f"{p}: time is not strictly increasing")
+    if not in_degrees:
+        for n in names:
+            if n != "time" and n not in TRANSLATIONS:
+                cols[n] = np.degrees(cols[n])
+    return cols
+
+
+def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
+    """Drive the phantom with an OpenSim ``.mot`` joint-angle file, with its real timing.
+
+    Uses ``hip_flexion/adduction/rotation_<s>``, ``knee_angle_<s>``, ``ankle_angle_<s>``,
+    ``pelvis_tilt/list/rotation`` (Z-X-Y), ``pelvis_tx/ty/tz`` and, when present, the lumbar
+    and arm coordinates; missing optional columns are zero. OpenSim's model has a one-DOF
+    knee, so knee valgus, tibial rotation and arch drop come from ``valgus``, ramped with knee
+    flexion. The pelvis height is taken from ``pelvis_ty`` and offset so that the phantom's
+    feet rest on the floor whenever the motion puts them there (a box is added under the
+    feet if the motion starts on one); events come from the feet's height.
+
+    Parameters
+    ----------
+    path : str or Path
+    valgus : ValgusProfile, optional
+    """
+    p = Path(path)
+    cols = read_mot(p)
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise InputError(f"{p} lacks the column(s) {missing}")
+    time = cols["time"] - cols["time"][0]
+    valgus = valgus or ValgusProfile.neutral()
+
+    def get(t: np.ndarray, name: str, default: float = 0.0) -> np.ndarray:
+        if name not in cols:
+            return np.full_like(t, default)
+        return np.interp(t, time, cols[name])
+
+    kmax = {s: max(float(np.max(cols[f"knee_angle_{s}"])), 30.0) for s in SIDES}
+
+    def sampler(t: np.ndarray) -> MotionSample:
+        ang: dict[str, np.ndarray] = {}
+        arch: dict[str, np.ndarray] = {}
+        for s in SIDES:
+            knee = get(t, f"knee_angle_{s}")
+            a = np.clip(knee / kmax[s], 0.0, 1.0) ** 2
+            v = {k: valgus.side(k, s) for k in ("hip_internal_rotation", "hip_adduction",
+                                                "knee_valgus", "tibial_rotation",
+                                                "arch_drop_mm")}  # fmt: skip
+            arch[s] = a * v["arch_drop_mm"]
+            ang[f"hip_{s}"] = np.stack([
+                get(t, f"hip_flexion_{s}"),
+                get(t, f"hip_adduction_{s}") + a * v["hip_adduction"],
+                get(t, f"hip_rotation_{s}") + a * v["hip_internal_rotation"],
+            ], -1)  # fmt: skip
+            ang[f"knee_{s}"] = np.stack([
+                knee,
+                valgus.side("static_knee_valgus", s) + a * v["knee_valgus"],
+                a * v["tibial_rotation"],
+            ], -1)  # fmt: skip
+            ang[f"ankle_{s}"] = np.stack([
+                get(t, f"ankle_angle_{s}"),
+                get(t, f"subtalar_angle_{s}") - 0.5 * arch[s],
+                -0.8 * a * (v["hip_internal_rotation"] + v["tibial_rotation"]),
+            ], -1)  # fmt: skip
+            ang[f"arm_{s}"] = np.stack([
+                get(t, f"arm_flex_{s}"),
+                np.maximum(-get(t, f"arm_add_{s}"), 8.0),
+                get(t, f"elbow_flex_{s}", 10.0),
+            ], -1)  # fmt: skip
+        ang["trunk"] = np.stack(
+            [-get(t, "lumbar_extension"), get(t, "lumbar_bending"), get(t, "lumbar_rotation")],
+            -1,
+        )
+        rot = zxy(np.stack([get(t, "pelvis_tilt"), get(t, "pelvis_list"),
+                            get(t, "pelvis_rotation")], -1))  # fmt: skip
+        track = np.stack([get(t, c) for c in TRANSLATIONS], -1)
+        nan = np.full_like(t, np.nan)
+        return MotionSample(t, ang, rot, arch, {s: nan.copy() for s in SIDES},
+                            np.zeros((t.size, 2)), pelvis_track=track)  # fmt: skip
+
+    return Motion(f"mot:{p.name}", float(time[-1]), valgus, sampler,
+                  params={"file": str(p), "rows": int(time.size)})  # fmt: skip

@@ -1,0 +1,353 @@
+"""The phantom's repertoire: static standing, squats, single-leg tasks and the drop jump.
+
+Each function returns a :class:`~kneesight.phantom.motion.Motion` with realistic timing. The
+sagittal pattern is smooth (shape-preserving splines through key postures); the valgus
+components of a :class:`ValgusProfile` ramp in during loading and peak near peak knee flexion;
+static knee valgus is present in every frame. Pelvis height and horizontal position are not
+part of the motion: they are solved from the body so that supported feet rest on the floor or
+the box (see :mod:`kneesight.phantom.ground`). ``from_mot`` drives the phantom with an OpenSim
+``.mot`` file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kneesight.phantom.mot import from_mot
+from kneesight.phantom.motion import SIDES, Motion, MotionSample, check_positive, track
+from kneesight.phantom.valgus import ValgusProfile
+
+__all__ = [
+    "drop_vertical_jump",
+    "from_mot",
+    "single_leg_landing",
+    "single_leg_squat",
+    "squat",
+    "static",
+]
+
+EVERSION_PER_MM = 0.5
+"""Subtalar eversion (degrees) accompanying each mm of arch drop."""
+STANDING_ARCH_LOAD = 0.3
+"""Fraction of the peak arch drop present in quiet standing on a foot."""
+
+
+def _compose(
+    t: np.ndarray,
+    valgus: ValgusProfile,
+    legs: dict[str, dict[str, np.ndarray]],
+    trunk: np.ndarray,
+    arms: dict[str, np.ndarray],
+    activation: dict[str, np.ndarray],
+    support: dict[str, np.ndarray],
+    stance_xz: np.ndarray,
+) -> MotionSample:
+    n = t.size
+    angles: dict[str, np.ndarray] = {"trunk": np.stack([trunk, 0 * t, 0 * t], -1)}
+    arch: dict[str, np.ndarray] = {}
+    for s in SIDES:
+        leg, a = legs[s], activation[s]
+        v = {
+            k: valgus.side(k, s)
+            for k in (
+                "hip_internal_rotation",
+                "hip_adduction",
+                "knee_valgus",
+                "tibial_rotation",
+                "arch_drop_mm",
+            )
+        }
+        on = np.isfinite(support[s])
+        load = np.maximum(a, STANDING_ARCH_LOAD * on)
+        arch[s] = load * v["arch_drop_mm"]
+        angles[f"hip_{s}"] = np.stack([
+            leg["hip_flex"],
+            leg.get("hip_add", 0 * t) + a * v["hip_adduction"],
+            leg.get("hip_rot", -3.0 + 0 * t) + a * v["hip_internal_rotation"],
+        ], -1)  # fmt: skip
+        angles[f"knee_{s}"] = np.stack([
+            leg["knee"],
+            valgus.side("static_knee_valgus", s) + a * v["knee_valgus"],
+            2.0 + a * v["tibial_rotation"],
+        ], -1)  # fmt: skip
+        # A planted foot keeps pointing where it points: the foot turns back against the
+        # internal rotation of femur and tibia, and everts as the arch collapses.
+        comp = 0.8 * a * (v["hip_internal_rotation"] + v["tibial_rotation"]) * on
+        angles[f"ankle_{s}"] = np.stack([
+            leg["ankle"],
+            -EVERSION_PER_MM * arch[s],
+            -4.0 - comp,
+        ], -1)  # fmt: skip
+        angles[f"arm_{s}"] = arms[s]
+    rot = np.tile(np.eye(3), (n, 1, 1))
+    return MotionSample(t, angles, rot, arch, support, stance_xz)
+
+
+def _arms(t: np.ndarray, flex: list, abd: list, elbow: list) -> dict[str, np.ndarray]:
+    a = np.stack([track(t, flex), track(t, abd), track(t, elbow)], -1)
+    return {"l": a, "r": a.copy()}
+
+
+def static(duration_s: float = 3.0, valgus: ValgusProfile | None = None, seed: int = 0) -> Motion:
+    """Quiet standing (a static trial) with small postural sway.
+
+    Parameters
+    ----------
+    duration_s : float
+        Length in seconds (0.1 to 60).
+    valgus : ValgusProfile, optional
+        Only its static knee valgus and the standing arch load matter here.
+    seed : int
+        Seed of the sway pattern.
+    """
+    dur = check_positive("duration_s", duration_s, 0.1, 60.0)
+    valgus = valgus or ValgusProfile.neutral()
+    rng = np.random.default_rng(seed)
+    freqs = rng.uniform(0.1, 0.6, size=(2, 4))
+    phases = rng.uniform(0, 2 * np.pi, size=(2, 4))
+
+    def sampler(t: np.ndarray) -> MotionSample:
+        sway = [(np.sin(2 * np.pi * freqs[i, :, None] * t + phases[i, :, None])).sum(0) / 2
+                for i in range(2)]  # fmt: skip
+        legs = {}
+        for s, lat in (("l", -1.0), ("r", 1.0)):
+            legs[s] = {"hip_flex": 3.0 + 0.3 * sway[0], "knee": 4.0 + 0 * t,
+                       "ankle": 1.5 + 0.4 * sway[0], "hip_add": lat * 0.3 * sway[1]}  # fmt: skip
+        zero = 0 * t
+        arms = _arms(t, [(0, 0)], [(0, 10)], [(0, 10)])
+        sup = {s: zero.copy() for s in SIDES}
+        return _compose(t, valgus, legs, 3.0 + zero, arms, {s: zero for s in SIDES}, sup,
+                        np.zeros((t.size, 2)))  # fmt: skip
+
+    return Motion("static", dur, valgus, sampler, params={"duration_s": dur, "seed": seed})
+
+
+def squat(
+    reps: int = 2,
+    peak_knee_flexion: float = 100.0,
+    rep_s: float = 2.4,
+    valgus: ValgusProfile | None = None,
+) -> Motion:
+    """Bilateral squats: 0.5 s standing, then ``reps`` down-up cycles of ``rep_s`` seconds."""
+    reps = int(check_positive("reps", reps, 1, 20))
+    pk = check_positive("peak_knee_flexion", peak_knee_flexion, 20.0, 140.0)
+    rep_s = check_positive("rep_s", rep_s, 0.6, 10.0)
+    valgus = valgus or ValgusProfile.neutral()
+    dur = 0.5 + reps * rep_s + 0.5
+
+    def sampler(t: np.ndarray) -> MotionSample:
+        knots = [(0.0, 4.0), (0.5, 4.0)]
+        for i in range(reps):
+            t0 = 0.5 + i * rep_s
+            knots += [(t0 + 0.45 * rep_s, pk), (t0 + 0.55 * rep_s, pk), (t0 + rep_s, 4.0)]
+        knee = track(t, knots + [(dur, 4.0)])
+        frac = (knee - 4.0) / (pk - 4.0)
+        legs = {s: {"hip_flex": 3.0 + 0.85 * (knee - 4.0), "knee": knee,
+                    "ankle": 1.5 + 0.33 * (knee - 4.0)} for s in SIDES}  # fmt: skip
+        arms = {s: np.stack([80 * frac, 10 + 0 * t, 10 + 20 * frac], -1) for s in SIDES}
+        sup = {s: 0 * t for s in SIDES}
+        return _compose(t, valgus, legs, 3.0 + 35.0 * frac, arms, {s: frac for s in SIDES},
+                        sup, np.zeros((t.size, 2)))  # fmt: skip
+
+    return Motion("squat", dur, valgus, sampler,
+                  params={"reps": reps, "peak_knee_flexion": pk, "rep_s": rep_s})  # fmt: skip
+
+
+def _side(side: str) -> str:
+    from kneesight.errors import InputError
+
+    if side not in SIDES:
+        raise InputError(f"side must be 'l' or 'r', got {side!r}")
+    return side
+
+
+def single_leg_squat(
+    side: str = "r",
+    reps: int = 2,
+    peak_knee_flexion: float = 65.0,
+    rep_s: float = 2.4,
+    valgus: ValgusProfile | None = None,
+) -> Motion:
+    """Single-leg squats on ``side``; the other leg is held with hip and knee flexed."""
+    st = _side(side)
+    free = "l" if st == "r" else "r"
+    reps = int(check_positive("reps", reps, 1, 20))
+    pk = check_positive("peak_knee_flexion", peak_knee_flexion, 20.0, 120.0)
+    rep_s = check_positive("rep_s", rep_s, 0.6, 10.0)
+    valgus = valgus or ValgusProfile.neutral()
+    dur = 0.6 + reps * rep_s + 0.4
+
+    def sampler(t: np.ndarray) -> MotionSample:
+        knots = [(0.0, 5.0), (0.6, 5.0)]
+        for i in range(reps):
+            t0 = 0.6 + i * rep_s
+            knots += [(t0 + 0.45 * rep_s, pk), (t0 + 0.55 * rep_s, pk), (t0 + rep_s, 5.0)]
+        knee = track(t, knots + [(dur, 5.0)])
+        frac = (knee - 5.0) / (pk - 5.0)
+        legs = {
+            st: {"hip_flex": 4.0 + 0.8 * (knee - 5.0), "knee": knee,
+                 "ankle": 2.0 + 0.4 * (knee - 5.0), "hip_add": 4.0 + 0 * t},
+            free: {"hip_flex": 30.0 + 10 * frac, "knee": 70.0 + 0 * t, "ankle": -10.0 + 0 * t,
+                   "hip_add": -3.0 + 0 * t},
+        }  # fmt: skip
+        arms = {s: np.stack([50 * frac, 25 + 0 * t, 20 + 0 * t], -1) for s in SIDES}
+        sup = {st: 0 * t, free: np.full_like(t, np.nan)}
+        act = {st: frac, free: 0 * t}
+        return _compose(t, valgus, legs, 5.0 + 25.0 * frac, arms, act, sup,
+                        np.zeros((t.size, 2)))  # fmt: skip
+
+    return Motion(
+        "single_leg_squat",
+        dur,
+        valgus,
+        sampler,
+        params={"side": st, "reps": reps, "peak_knee_flexion": pk, "rep_s": rep_s},
+    )
+
+
+def _drop_phases(quiet_s: float) -> dict[str, float]:
+    t0 = quiet_s
+    lo = t0 + 0.15  # leave the box
+    ic = lo + 0.25  # flight from a 31 cm box
+    return {"t0": t0, "lo": lo, "ic": ic}
+
+
+def drop_vertical_jump(
+    box_height: float = 0.31,
+    peak_knee_flexion: float = 95.0,
+    quiet_s: float = 0.5,
+    recovery_s: float = 0.8,
+    valgus: ValgusProfile | None = None,
+) -> Motion:
+    """Drop vertical jump: stand on the box, drop, land, absorb, jump, land again, recover.
+
+    Timing: ``quiet_s`` on the box, 0.15 s stepping off, 0.25 s flight, 0.22 s from initial
+    contact to peak knee flexion, 0.25 s of propulsion to take-off, 0.45 s flight (a jump of
+    about 25 cm), 0.2 s to the second landing's peak flexion, then ``recovery_s`` to stand.
+    The landing is centred on the lab origin; the box's front face is 0.15 m behind it.
+    """
+    bh = check_positive("box_height", box_height, 0.1, 0.8)
+    pk = check_positive("peak_knee_flexion", peak_knee_flexion, 60.0, 130.0)
+    quiet = check_positive("quiet_s", quiet_s, 0.05, 5.0)
+    rec = check_positive("recovery_s", recovery_s, 0.1, 5.0)
+    valgus = valgus or ValgusProfile.neutral()
+    p = _drop_phases(quiet)
+    t0, lo, ic = p["t0"], p["lo"], p["ic"]
+    pkt = ic + 0.22
+    to = pkt + 0.25
+    sc = to + 0.45
+    sp = sc + 0.2
+    end = sp + rec
+    box_front = -0.15
+
+    def sampler(t: np.ndarray) -> MotionSample:
+        knee = track(t, [(0, 5), (t0, 5), (t0 + 0.1, 18), (lo, 15), (ic - 0.08, 15), (ic, 22),
+                         (pkt, pk), (to, 8), (to + 0.2, 12), (sc, 22), (sp, 0.6 * pk),
+                         (min(sp + 0.5, end - 0.05), 10), (end, 6)])  # fmt: skip
+        hip = track(t, [(0, 4), (t0, 4), (t0 + 0.1, 15), (lo, 12), (ic, 28), (pkt, 0.8 * pk),
+                        (to, 5), (to + 0.2, 15), (sc, 30), (sp, 0.55 * pk),
+                        (min(sp + 0.5, end - 0.05), 12), (end, 5)])  # fmt: skip
+        ankle = track(t, [(0, 2), (t0, 2), (t0 + 0.1, 8), (lo, -15), (ic - 0.05, -25), (ic, -22),
+                          (ic + 0.08, 10), (pkt, 28), (to - 0.05, 0), (to, -30),
+                          (to + 0.2, -20), (sc, -22), (sc + 0.08, 8), (sp, 22),
+                          (min(sp + 0.5, end - 0.05), 5), (end, 2)])  # fmt: skip
+        trunk = track(
+            t,
+            [
+                (0, 3),
+                (t0, 3),
+                (t0 + 0.1, 12),
+                (ic, 12),
+                (pkt, 38),
+                (to, 5),
+                (sc, 10),
+                (sp, 30),
+                (min(sp + 0.5, end - 0.05), 8),
+                (end, 3),
+            ],
+        )
+        arms = _arms(t, [(0, 0), (t0, 0), (lo, 30), (ic, 20), (pkt, -45), (to, 150),
+                         (to + 0.2, 160), (sc, 60), (sp, 20), (end, 0)],
+                     [(0, 10), (ic, 25), (pkt, 15), (to, 20), (sc, 30), (end, 10)],
+                     [(0, 10), (pkt, 40), (to, 20), (end, 10)])  # fmt: skip
+        act = track(t, [(0, 0), (ic, 0), (pkt, 1), (to, 0), (sc, 0), (sp, 0.7),
+                        (min(sp + 0.5, end - 0.05), 0.1), (end, 0)])  # fmt: skip
+        on_box = t < lo
+        on_floor = ((t >= ic) & (t < to)) | (t >= sc)
+        sup_h = np.where(on_box, bh, np.where(on_floor, 0.0, np.nan))
+        xz = np.zeros((t.size, 2))
+        xz[on_box, 0] = box_front - 0.21
+        xz[t >= sc, 0] = 0.05
+        # Land with the feet about shoulder-width apart (hips abducted in the drop) ...
+        abd = track(t, [(0, 0), (t0 + 0.1, 0), (ic - 0.05, -5.0), (end, -5.0)])
+        # ... with the knees tracking over the toes (hip rotation that keeps FPPA near 0).
+        hrot = track(t, [(0, -3), (t0 + 0.1, -3), (ic - 0.05, 8.0), (end, 8.0)])
+        legs = {
+            s: {"hip_flex": hip, "knee": knee, "ankle": ankle, "hip_add": abd, "hip_rot": hrot}
+            for s in SIDES
+        }
+        return _compose(t, valgus, legs, trunk, arms, {s: act for s in SIDES},
+                        {s: sup_h.copy() for s in SIDES}, xz)  # fmt: skip
+
+    return Motion("drop_vertical_jump", end, valgus, sampler, box_height=bh,
+                  box_front_x=box_front,
+                  params={"box_height": bh, "peak_knee_flexion": pk, "quiet_s": quiet,
+                          "recovery_s": rec})  # fmt: skip
+
+
+def single_leg_landing(
+    side: str = "r",
+    box_height: float = 0.31,
+    peak_knee_flexion: float = 60.0,
+    quiet_s: float = 0.5,
+    stabilise_s: float = 1.2,
+    valgus: ValgusProfile | None = None,
+) -> Motion:
+    """Step off a box and land on one leg, absorb and hold the landing for ``stabilise_s``."""
+    st = _side(side)
+    free = "l" if st == "r" else "r"
+    bh = check_positive("box_height", box_height, 0.1, 0.8)
+    pk = check_positive("peak_knee_flexion", peak_knee_flexion, 30.0, 110.0)
+    quiet = check_positive("quiet_s", quiet_s, 0.05, 5.0)
+    hold = check_positive("stabilise_s", stabilise_s, 0.2, 10.0)
+    valgus = valgus or ValgusProfile.neutral()
+    p = _drop_phases(quiet)
+    t0, lo, ic = p["t0"], p["lo"], p["ic"]
+    pkt = ic + 0.18
+    end = pkt + hold
+    box_front = -0.15
+
+    def sampler(t: np.ndarray) -> MotionSample:
+        knee = track(t, [(0, 5), (t0, 5), (t0 + 0.1, 15), (lo, 12), (ic, 15), (pkt, pk),
+                         (pkt + 0.4, 0.6 * pk), (end, 0.45 * pk)])  # fmt: skip
+        hip = track(t, [(0, 4), (t0, 4), (t0 + 0.1, 12), (lo, 10), (ic, 20), (pkt, 0.7 * pk),
+                        (pkt + 0.4, 0.5 * pk), (end, 0.35 * pk)])  # fmt: skip
+        ankle = track(t, [(0, 2), (t0, 2), (lo, -15), (ic, -25), (ic + 0.07, 5), (pkt, 22),
+                          (pkt + 0.4, 15), (end, 12)])  # fmt: skip
+        free_hip = track(t, [(0, 4), (t0, 4), (lo, 35), (end, 40)])
+        free_knee = track(t, [(0, 5), (t0, 5), (lo, 60), (end, 75)])
+        act = track(t, [(0, 0), (ic, 0), (pkt, 1), (pkt + 0.4, 0.6), (end, 0.4)])
+        trunk = track(t, [(0, 3), (t0, 3), (ic, 10), (pkt, 30), (end, 15)])
+        arms = _arms(
+            t,
+            [(0, 0), (lo, 30), (pkt, 10), (end, 15)],
+            [(0, 10), (lo, 35), (pkt, 45), (end, 35)],
+            [(0, 10), (end, 25)],
+        )
+        on_box = t < lo
+        stance = np.where(on_box, bh, np.where(t >= ic, 0.0, np.nan))
+        legs = {
+            st: {"hip_flex": hip, "knee": knee, "ankle": ankle, "hip_add": 3.0 * (t >= ic)},
+            free: {"hip_flex": np.where(on_box, hip, free_hip),
+                   "knee": np.where(on_box, knee, free_knee),
+                   "ankle": np.where(on_box, ankle, -15.0), "hip_add": -3.0 * (t >= lo)},
+        }  # fmt: skip
+        xz = np.zeros((t.size, 2))
+        xz[on_box, 0] = box_front - 0.21
+        sup = {st: stance, free: np.where(on_box, bh, np.nan)}
+        return _compose(t, valgus, legs, trunk, arms, {st: act, free: 0 * t}, sup, xz)
+
+    return Motion("single_leg_landing", end, valgus, sampler, box_height=bh,
+                  box_front_x=box_front,
+                  params={"side": st, "box_height": bh, "peak_knee_flexion": pk,
+                          "quiet_s": quiet, "stabilise_s": hold})  # fmt: skip
