@@ -1,0 +1,290 @@
+"""Landing events of a drop vertical jump from the fitted skeleton.
+
+Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact (SC) are found in
+two steps:
+
+1. Coarse phases from foot height: the lower ankle joint centre (``ajc_*_y``) against its
+   ground level (a low percentile over the trial). The feet are "high" on the box and in flight
+   and "low" in ground contact.
+2. Refinement from the pelvis (mid-point of the hip joint centres): in flight the pelvis falls
+   freely (vertical acceleration -g); ground contact starts or ends the free fall. Around each
+   coarse event a two-piece model (a free-fall parabola on the flight side, a free quadratic on
+   the contact side) is fitted for every candidate frame, and the best split and the crossing
+   of the two fitted curves give the event time. This uses many frames and so stands depth
+   noise; it falls back to a two-piece fit of the foot height when the pelvis is not tracked.
+
+Peak knee flexion is the frame of maximum knee flexion (mean of the sides) between IC and TO.
+Times are seconds from the first frame; an event that cannot be found is None with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+G = 9.81
+"""Gravitational acceleration, m/s^2."""
+
+EVENT_KEYS: tuple[str, ...] = (
+    "initial_contact_s",
+    "peak_knee_flexion_s",
+    "take_off_s",
+    "second_contact_s",
+)
+
+HIGH_M = 0.12
+"""Foot above its ground level by more than this: on the box or in flight (m)."""
+LOW_M = 0.06
+"""Foot within this of its ground level: in (or about to be in) ground contact (m)."""
+ASYMMETRIC_S = 0.03
+"""Feet touching down further apart than this (and 3 frames) land one after the other (s)."""
+FLIGHT_M = 0.08
+"""Foot clearance that marks a flight between take-off and second contact (m)."""
+
+
+@dataclass
+class Events:
+    """Landing events.
+
+    Attributes
+    ----------
+    times : dict of str to float or None
+        Seconds from the first frame for each key of :data:`EVENT_KEYS`.
+    frames : dict of str to int or None
+        Row index (0-based) of the frame nearest each event.
+    contact_s : dict of str to float or None
+        Per-side initial contact time (``"l"``, ``"r"``), from that side's foot.
+    reasons : dict of str to str
+        Why an event is None.
+    method : dict of str to str
+        Which signal placed each event ("pelvis free fall" or "foot height").
+    """
+
+    times: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(EVENT_KEYS))
+    frames: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(EVENT_KEYS))
+    contact_s: dict[str, float | None] = field(default_factory=lambda: {"l": None, "r": None})
+    reasons: dict[str, str] = field(default_factory=dict)
+    method: dict[str, str] = field(default_factory=dict)
+
+
+def _hinge_sse(
+    t: np.ndarray, y: np.ndarray, flight_first: bool, free_fall: bool, grid: np.ndarray
+) -> tuple[np.ndarray, int] | None:
+    """Residual sum of squares of a two-phase model for every hinge time of ``grid``.
+
+    The flight side is a free-fall parabola (``free_fall``: curvature -g) or a free quadratic;
+    on the contact side of the hinge a quadratic in the time since the hinge is added, so the
+    position is continuous and the velocity may jump (a foot stopping on the floor) or only
+    the acceleration (the pelvis starting to decelerate). Returns the SSE per grid time and the
+    number of finite samples; None with fewer than 8 samples.
+    """
+    ok = np.isfinite(y) & np.isfinite(t)
+    tt, yy = t[ok], y[ok]
+    if tt.size < 8:
+        return None
+    sign = 1.0 if flight_first else -1.0
+    t0 = float(tt.mean())
+    x = sign * (tt - t0)  # the contact side is x > xc
+    target = yy + 0.5 * G * x**2 if free_fall else yy
+    out = np.empty(grid.size)
+    for n, tc in enumerate(grid):
+        h = np.clip(x - sign * (tc - t0), 0.0, None)
+        cols = [np.ones_like(x), x, h, h**2, h**3] + ([] if free_fall else [x**2])
+        a = np.stack(cols, axis=1)
+        coef, *_ = np.linalg.lstsq(a, target, rcond=None)
+        r = target - a @ coef
+        out[n] = float(r @ r)
+    return out, int(tt.size)
+
+
+def _hinge_fit(
+    t: np.ndarray,
+    signals: list[tuple[np.ndarray, bool]],
+    lo: int,
+    hi: int,
+    flight_first: bool,
+) -> float | None:
+    """Event time between flight and ground contact from one or more signals jointly.
+
+    Each signal ``(y, free_fall)`` over rows ``lo..hi`` is fitted by :func:`_hinge_sse` on a
+    quarter-frame grid of hinge times; the sums of squares are weighted by each signal's own
+    residual variance at its best hinge and added, and the grid time with the smallest total is
+    returned (None when no signal has enough tracked samples).
+    """
+    tt = t[lo : hi + 1]
+    if tt.size < 8:
+        return None
+    dt = float(np.median(np.diff(tt)))
+    grid = np.arange(tt[2], tt[-3], dt / 4.0)
+    if grid.size == 0:
+        return None
+    total = np.zeros(grid.size)
+    used = 0
+    for y, free_fall in signals:
+        r = _hinge_sse(tt, y[lo : hi + 1], flight_first, free_fall, grid)
+        if r is None:
+            continue
+        sse, n = r
+        var = max(float(sse.min()) / max(n - 5, 1), 1e-10)
+        total += sse / var
+        used += 1
+    if used == 0:
+        return None
+    return float(grid[int(np.argmin(total))])
+
+
+def _frames(seconds: float, fps: float, minimum: int) -> int:
+    return max(minimum, int(round(seconds * fps)))
+
+
+def _first(mask: np.ndarray, start: int = 0) -> int | None:
+    idx = np.flatnonzero(mask[start:])
+    return int(idx[0]) + start if idx.size else None
+
+
+def _nearest_row(t: np.ndarray, time_s: float) -> int:
+    return int(np.argmin(np.abs(np.where(np.isfinite(t), t, np.inf) - time_s)))
+
+
+def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
+    """Find IC, peak knee flexion, take-off and second contact of a drop vertical jump.
+
+    Parameters
+    ----------
+    table : mapping of str to ndarray, each of shape (N,)
+        Kinematics table (:mod:`kneesight.analysis.table`); uses ``time_s``, ``ajc_*_y``,
+        ``hjc_*_y`` and ``knee_flexion_*``. NaN where untracked.
+    fps : float
+        Frame rate in Hz (sets the fitting windows).
+
+    Returns
+    -------
+    Events
+        Times in seconds from the first frame; None with a reason where an event is absent
+        (no landing in the trial, too few tracked frames around it).
+    """
+    ev = Events()
+    t = np.asarray(table["time_s"], dtype=np.float64)
+    ajc = {s: np.asarray(table[f"ajc_{s}_y"], dtype=np.float64) for s in ("l", "r")}
+    with np.errstate(all="ignore"):
+        foot = np.fmin(ajc["l"], ajc["r"])
+        pelvis = 0.5 * (np.asarray(table["hjc_l_y"]) + np.asarray(table["hjc_r_y"]))
+    ok = np.isfinite(foot)
+    if ok.sum() < 10:
+        for k in EVENT_KEYS:
+            ev.reasons[k] = "fewer than 10 tracked frames with the feet visible"
+        return ev
+    ground = float(np.percentile(foot[ok], 2))
+    high = ok & (foot > ground + HIGH_M)
+    low = ok & (foot < ground + LOW_M)
+
+    first_high = _first(high)
+    ic_c = _first(low, first_high) if first_high is not None else None
+    if ic_c is None:
+        for k in EVENT_KEYS:
+            ev.reasons[k] = (
+                "no landing found: the feet never come down from a height (box or flight)"
+            )
+        return ev
+    n = t.size
+    before_land = _frames(0.2, fps, 6)
+    after_land = _frames(0.12, fps, 4)
+
+    def refine(
+        lo: int, hi: int, flight_first: bool, feet: list[np.ndarray]
+    ) -> tuple[int, float, str] | None:
+        lo, hi = max(lo, 0), min(hi, n - 1)
+        signals = [(f, False) for f in feet] + [(pelvis, True)]
+        tc = _hinge_fit(t, signals, lo, hi, flight_first)
+        if tc is None:
+            return None
+        # row of the first frame in contact (landing) or in the air (take-off)
+        row = min(int(np.searchsorted(t, tc)), n - 1)
+        return row, tc, "foot height and pelvis free fall (two-phase fit)"
+
+    def place(key: str, r: tuple[int, float, str] | None, why: str) -> None:
+        if r is None:
+            ev.reasons[key] = why
+            return
+        # events are reported at frames: the first frame in contact (landing) or in the air
+        # (take-off), as a frame-by-frame contact detector would mark them
+        ev.frames[key] = r[0]
+        ev.times[key] = float(t[r[0]])
+        ev.method[key] = r[2]
+
+    def first_contact(start: int) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
+        """Per-side touch-down after row ``start`` (foot velocity kink); the earlier one."""
+        per_side: dict[str, float | None] = {"l": None, "r": None}
+        for side in ("l", "r"):
+            c = _first(np.isfinite(ajc[side]) & (ajc[side] < ground + LOW_M), start)
+            if c is not None:
+                lo, hi = max(c - before_land, start), min(c + after_land, n - 1)
+                per_side[side] = _hinge_fit(t, [(ajc[side], False)], lo, hi, True)
+        times = [v for v in per_side.values() if v is not None]
+        if not times:
+            return None, per_side
+        tc = min(times)
+        if len(times) == 2 and abs(times[0] - times[1]) <= max(3.0 / fps, ASYMMETRIC_S):
+            # both feet land together (within noise): fit them jointly (less noise, and no
+            # early bias from taking the earlier of two noisy times)
+            lo = max(int(np.searchsorted(t, tc)) - before_land, start)
+            hi = min(lo + before_land + after_land, n - 1)
+            joint = _hinge_fit(t, [(ajc["l"], False), (ajc["r"], False)], lo, hi, True)
+            tc = joint if joint is not None else tc
+        row = min(int(np.searchsorted(t, tc)), n - 1)
+        return (row, tc, "foot height (velocity kink at touch-down)"), per_side
+
+    ic, ev.contact_s = first_contact(first_high)
+    place("initial_contact_s", ic, "too few tracked frames around the first landing")
+    if ic is None:
+        for k in EVENT_KEYS[1:]:
+            ev.reasons[k] = "no initial contact"
+        return ev
+    ic_row = ic[0]
+
+    # take-off: the lower foot leaves its ground level after the landing
+    to_c = _first(ok & (foot > ground + LOW_M), ic_row + _frames(0.1, fps, 2))
+    to = None
+    if to_c is not None:
+        to = refine(to_c - after_land, to_c + before_land + after_land, False, [ajc["l"], ajc["r"]])
+    place("take_off_s", to, "no take-off after the first landing")
+
+    end = to[0] if to is not None else n
+    kf = (
+        np.nanmean(
+            np.stack([np.asarray(table["knee_flexion_l"]), np.asarray(table["knee_flexion_r"])]),
+            axis=0,
+        )
+        if np.isfinite(np.asarray(table["knee_flexion_l"])).any()
+        or np.isfinite(np.asarray(table["knee_flexion_r"])).any()
+        else np.full(n, np.nan)
+    )
+    seg = kf[ic_row:end]
+    if np.isfinite(seg).any():
+        k = ic_row + int(np.nanargmax(seg))
+        ev.frames["peak_knee_flexion_s"], ev.times["peak_knee_flexion_s"] = k, float(t[k])
+        ev.method["peak_knee_flexion_s"] = "knee flexion maximum"
+    else:
+        ev.reasons["peak_knee_flexion_s"] = "knee flexion not tracked between contact and take-off"
+
+    if to is None:
+        ev.reasons["second_contact_s"] = "no take-off"
+        return ev
+    flight = _first(ok & (foot > ground + FLIGHT_M), to[0])
+    if flight is None or _first(low, flight) is None:
+        ev.reasons["second_contact_s"] = "no second landing in the recording"
+        return ev
+    sc, _ = first_contact(flight)
+    place("second_contact_s", sc, "too few tracked frames around the second landing")
+    return ev
+
+
+def event_row(events: Events, key: str, t: np.ndarray) -> int | None:
+    """Row index of an event (None when the event is absent)."""
+    v = events.times.get(key)
+    if v is None:
+        return None
+    r = events.frames.get(key)
+    return r if r is not None else _nearest_row(t, v)

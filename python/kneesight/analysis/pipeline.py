@@ -1,0 +1,129 @@
+"""Trial analysis: kinematics table -> events, peaks, metrics, partial LESS, flags, guidance.
+
+:func:`analyze_kinematics` is a pure function of a kinematics table (from the tracker or from
+the phantom's ground truth). :func:`kneesight.analysis.recording.analyze` runs calibration and
+tracking on a recording and then calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from kneesight.analysis.events import detect_events
+from kneesight.analysis.flags import evaluate_flags, fired
+from kneesight.analysis.guidance import guidance
+from kneesight.analysis.less import partial_less
+from kneesight.analysis.metrics import (
+    landing_metrics,
+    num,
+    peaks,
+    quiet_standing_rows,
+    static_alignment,
+)
+from kneesight.analysis.result import TrialResult
+from kneesight.analysis.table import as_kinematics_table
+from kneesight.errors import InputError
+
+
+def frame_counts(table: Mapping[str, np.ndarray], dropped: int | None = None) -> dict[str, int]:
+    """``total`` rows, ``tracked`` rows and ``dropped`` frames (gaps in the frame numbers)."""
+    f = np.asarray(table["frame"], dtype=np.float64)
+    tracked = int(np.sum(np.asarray(table["tracked"]) > 0.5))
+    if dropped is None:
+        d = np.diff(f[np.isfinite(f)])
+        dropped = int(np.sum(np.clip(d - 1, 0, None))) if d.size else 0
+    return {"total": int(f.size), "tracked": tracked, "dropped": int(dropped)}
+
+
+def analyze_kinematics(
+    table: Mapping[str, np.ndarray],
+    *,
+    fps: float,
+    static: Mapping[str, np.ndarray] | None = None,
+    calibration_info: dict[str, Any] | None = None,
+    sex: str | None = None,
+    dropped: int | None = None,
+) -> TrialResult:
+    """Analyse one drop-jump trial from its kinematics table.
+
+    Parameters
+    ----------
+    table : mapping of str to array_like, each of shape (N,)
+        ``time_s`` and the per-side columns of :func:`kneesight.conventions.per_side_columns`
+        (degrees, mm, metres in the lab frame), NaN where untracked; ``frame``, ``tracked`` and
+        ``confidence`` when the tracker made it (ground truth without them counts as tracked).
+    fps : float
+        Frame rate, Hz.
+    static : mapping of str to array_like, optional
+        Kinematics table of a static standing trial; its mean alignment is the static
+        alignment. Without it, the first quiet-standing second of this trial is used.
+    calibration_info : dict, optional
+        Which subject calibration the tracker used (written to ``summary["calibration"]``).
+    sex : {"female", "male"} or None
+        Selects the FPPA normal range; None uses the wider female range and says so.
+    dropped : int, optional
+        Dropped frames reported by the recording (default: gaps in ``frame``).
+
+    Returns
+    -------
+    TrialResult
+
+    Raises
+    ------
+    InputError
+        Missing columns, inconsistent lengths, a non-positive ``fps`` or an unknown ``sex``.
+    """
+    if not (isinstance(fps, int | float) and np.isfinite(fps) and fps > 0):
+        raise InputError(f"fps must be a positive number, got {fps!r}")
+    t = as_kinematics_table(table)
+    unmeasured: dict[str, str] = {}
+    events = detect_events(t, float(fps))
+    for k, why in events.reasons.items():
+        unmeasured[f"events.{k}"] = why
+    pk = peaks(t, events, unmeasured)
+
+    if static is not None:
+        st_table = as_kinematics_table(static)
+        st = static_alignment(st_table)
+        st_source = "static standing trial (mean of its tracked frames)"
+    else:
+        rows = quiet_standing_rows(t, float(fps), events.times.get("initial_contact_s"))
+        st = static_alignment(t, rows) if rows is not None else None
+        st_source = (
+            f"first quiet-standing second of this trial (t = {t['time_s'][rows.start]:.2f} s)"
+            if rows is not None
+            else None
+        )
+    if st is not None:
+        st = {**st, "source": st_source}  # type: ignore[dict-item]
+    metrics = landing_metrics(t, events, pk, st, unmeasured)
+    less = partial_less(t, events, metrics, float(fps))
+    checks = evaluate_flags(pk, metrics, sex)
+    flags = fired(checks)
+    conf = t["confidence"][t["tracked"] > 0.5]
+    quality: dict[str, Any] = {
+        "mean_confidence": num(np.nanmean(conf), 3) if np.isfinite(conf).any() else None,
+        "tracked_fraction": num(np.mean(t["tracked"] > 0.5), 3) if t["tracked"].size else None,
+    }
+    cal = dict(calibration_info or {"source": "kinematics table given directly"})
+    if static is None and "static_alignment" not in cal:
+        cal["static_alignment"] = st_source or "none: no quiet standing found in the trial"
+    return TrialResult(
+        table=t,
+        fps=float(fps),
+        events=events,
+        peaks=pk,
+        metrics=metrics,
+        less=less,
+        checks=checks,
+        flags=flags,
+        guidance=guidance(flags),
+        frames=frame_counts(t, dropped),
+        calibration=cal,
+        unmeasured=unmeasured,
+        sex=sex,
+        data_quality=quality,
+    )
