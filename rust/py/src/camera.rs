@@ -2,9 +2,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use kneesight_core::camera::check_scale;
 use kneesight_core::{Distortion, Intrinsics as CoreIntrinsics, RayTable};
-use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
 use crate::errors::{InputError, IntoPy};
@@ -158,21 +158,22 @@ fn deproject_depth<'py>(
         )));
     }
     let table = intr.rays()?;
-    let view = depth.as_array();
     let scale = depth_scale as f32;
-    let out = py.detach(|| -> kneesight_core::Result<Array2<f32>> {
-        let mut pts = vec![[0.0f32; 3]; h * w];
-        match view.as_slice() {
-            Some(s) => table.deproject(s, scale, &mut pts)?,
-            None => {
-                let owned: Vec<u16> = view.iter().copied().collect();
-                table.deproject(&owned, scale, &mut pts)?
-            }
+    check_scale(scale).py_err()?;
+    let view = depth.as_array();
+    // SAFETY: the array is freshly created, C-contiguous and not yet visible to Python; every
+    // element is written by `deproject_flat` below before it is returned.
+    let out = unsafe { PyArray2::<f32>::new(py, [h * w, 3], false) };
+    let buf: &mut [f32] = unsafe { out.as_slice_mut() }.expect("new array is contiguous");
+    py.detach(|| match view.as_slice() {
+        Some(s) => table.deproject_flat(s, scale, buf),
+        None => {
+            let owned: Vec<u16> = view.iter().copied().collect();
+            table.deproject_flat(&owned, scale, buf)
         }
-        let flat: Vec<f32> = pts.into_flattened();
-        Ok(Array2::from_shape_vec((h * w, 3), flat).expect("shape matches length"))
-    });
-    Ok(out.py_err()?.into_pyarray(py))
+    })
+    .py_err()?;
+    Ok(out)
 }
 
 /// A short description of an object for error messages: dtype and shape of arrays.
