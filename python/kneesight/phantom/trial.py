@@ -17,6 +17,7 @@ from kneesight.phantom.ground import Placement, detect_events, place
 from kneesight.phantom.motion import SIDES, Motion, MotionSample
 from kneesight.phantom.noise import NoiseModel, apply_noise
 from kneesight.phantom.pose import Skeleton, Skin
+from kneesight.phantom.preview import contact_sheet
 from kneesight.phantom.render import DepthRenderer
 from kneesight.phantom.scene import Scene
 from kneesight.phantom.truth import truth_table, write_truth_csv, write_truth_json
@@ -160,6 +161,8 @@ class PhantomTrial:
         Seconds from the first frame.
     metadata : dict
         The content of ``truth_json``.
+    preview : Path or None
+        The PNG contact sheet (``<recording>.preview.png``) when asked for.
     """
 
     recording: Path
@@ -168,6 +171,7 @@ class PhantomTrial:
     truth: dict[str, np.ndarray]
     events: dict[str, float | None]
     metadata: dict[str, Any]
+    preview: Path | None = None
 
 
 def render_trial(
@@ -181,6 +185,7 @@ def render_trial(
     dropped_frames: Iterable[int] = (),
     overwrite: bool = False,
     duration_s: float | None = None,
+    preview: bool = False,
 ) -> PhantomTrial:
     """Render a phantom trial into a RealSense recording with ground truth beside it.
 
@@ -202,6 +207,8 @@ def render_trial(
         Replace existing outputs; otherwise an existing file is an error.
     duration_s : float, optional
         Render only the first seconds of the motion (fast tests).
+    preview : bool
+        Also write a PNG contact sheet of 12 recorded depth frames, ``<out>.preview.png``.
 
     Raises
     ------
@@ -214,8 +221,9 @@ def render_trial(
 
     out = Path(out_path)
     csv_path, json_path = truth_paths(out)
+    png = out.with_name(out.name + ".preview.png") if preview else None
     if not overwrite:
-        for p in (out, csv_path, json_path):
+        for p in (out, csv_path, json_path, *([png] if png else [])):
             if p.exists():
                 raise RecordingError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
     if not out.parent.is_dir():
@@ -223,15 +231,22 @@ def render_trial(
     model = noise if isinstance(noise, NoiseModel) else (NoiseModel() if noise else None)
     sim = simulate(body, motion, camera, duration_s=duration_s, dropped_frames=dropped_frames)
     serial = f"PHANTOM{int(seed) % 10**8:08d}"
+    keep = set(np.linspace(0, sim.rows.size - 1, 12).round().astype(int).tolist())
+    kept: list[tuple[int, np.ndarray]] = []
     with RecordingWriter(out, camera.intrinsics, depth_scale=DEPTH_SCALE, fps=camera.fps,
                          device_name="kneesight phantom", serial=serial,
                          overwrite=overwrite) as writer:  # fmt: skip
-        for number, stamp, depth in sim.frames(model, seed):
+        for k, (number, stamp, depth) in enumerate(sim.frames(model, seed)):
             writer.write(depth, frame_number=number, timestamp_ms=stamp)
+            if png is not None and k in keep:
+                kept.append((number, depth))
     write_truth_csv(csv_path, sim.truth)
     meta = metadata(sim, model, seed)
     write_truth_json(json_path, meta)
-    return PhantomTrial(out, csv_path, json_path, sim.truth, sim.events, meta)
+    if png is not None:
+        contact_sheet(kept, png, depth_scale=DEPTH_SCALE, overwrite=overwrite,
+                      title=f"{motion.name}: {out.name}")  # fmt: skip
+    return PhantomTrial(out, csv_path, json_path, sim.truth, sim.events, meta, png)
 
 
 def metadata(sim: Simulation, model: NoiseModel | None, seed: int) -> dict[str, Any]:
