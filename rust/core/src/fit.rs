@@ -14,6 +14,8 @@
 //!
 //! The terms live in [`crate::fit_terms`]; this module holds the solver.
 
+#![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
+
 use nalgebra::{SMatrix, SVector, Vector3};
 
 use crate::fit_terms::{linearise, Linearisation};

@@ -1,6 +1,8 @@
 //! The terms of the articulated fit: residuals and their analytic Jacobians, accumulated into
 //! the normal equations (see [`crate::fit`]).
 
+#![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
+
 use nalgebra::{Matrix3, Vector3};
 
 use crate::angles::Side;
@@ -53,6 +55,10 @@ pub struct FitConfig {
     /// Physiological prior standard deviations: knee valgus, knee axial rotation, ankle
     /// inversion (rad), arch (m).
     pub physio_sd: [f64; 4],
+    /// Prior standard deviation of the pelvis tilt about its medio-lateral axis (rad): depth
+    /// barely shows it (it only shifts hip flexion; hip adduction and rotation do not depend on
+    /// it), so it is held near level.
+    pub pelvis_tilt_sd: f64,
     /// Free-space term: margin (m) and Huber threshold (m); weight 0 disables it.
     pub free_space: [f64; 3],
     /// Hinge scale of joint limits (rad), floor and leg collision (m).
@@ -77,6 +83,7 @@ impl Default for FitConfig {
                 0.01,
             ],
             free_space: [1.0, 0.02, 0.03],
+            pelvis_tilt_sd: 3f64.to_radians(),
             limit_sd: 1f64.to_radians(),
             contact_sd: 0.005,
         }
@@ -428,6 +435,7 @@ fn priors(
         }
     }
     let [sv, sr, si, sa] = cfg.physio_sd;
+    one(lin, 4, q[4], cfg.pelvis_tilt_sd);
     for side in Side::BOTH {
         let (b, i) = (side_base(side), side_index(side));
         one(lin, b + KNEE + 1, q[b + KNEE + 1] - prior.valgus[i], sv);
@@ -563,5 +571,28 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+/// Point-to-surface residuals (m) of every point at pose `q` (camera-facing surface only; a
+/// point with no facing surface gets `f64::NAN`), for shape calibration.
+pub fn data_residuals(shape: &BodyShape, q: &[f64; NP], pts: &[V3], cam: &V3, out: &mut Vec<f64>) {
+    out.clear();
+    let k = Kinematics::new(q, shape);
+    for x in pts {
+        let mut best = f64::NAN;
+        for &seg in Seg::ALL.iter() {
+            let (o, r) = k.frame(seg);
+            let y = r.transpose() * (x - o);
+            let c = seg_closest(shape, seg, &y, &k.arch);
+            if !(best.is_nan() || c.d < best) {
+                continue;
+            }
+            if (r * c.n).dot(&(cam - (o + r * c.p))) <= 0.0 {
+                continue;
+            }
+            best = c.d;
+        }
+        out.push(best);
     }
 }

@@ -11,6 +11,8 @@
 //! it would be a third rotation of the foot about nearly the same axis, which depth points cannot
 //! separate. It is held at 0, so the foot's yaw is carried by hip and knee rotation.
 
+#![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
+
 use nalgebra::{Matrix3, Rotation3, Vector3};
 
 use crate::angles::{joint_rotation, Joint, Side};

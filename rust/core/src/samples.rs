@@ -1,6 +1,8 @@
 //! Points sampled on the model surface (segment coordinates, with outward normals), for the
 //! free-space term and for rendering the model into a depth image.
 
+#![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
+
 use nalgebra::Vector3;
 
 use crate::angles::Side;

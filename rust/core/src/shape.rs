@@ -15,6 +15,8 @@
 //!   foot length is the arch degree of freedom.
 //! - Pelvis / lower trunk: an ellipsoid.
 
+#![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
+
 use nalgebra::Vector3;
 
 type V3 = Vector3<f64>;

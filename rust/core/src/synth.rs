@@ -2,6 +2,8 @@
 //! the fit inverts its own model; validation against a body that is not built from the model's
 //! primitives is the phantom's job).
 
+#![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
+
 use nalgebra::{Matrix3, Vector3};
 
 use crate::angles::Side;

@@ -1,0 +1,439 @@
+//! The per-frame tracking pipeline: region of interest from the predicted pose, subject
+//! segmentation, the articulated fit, joint angles, FPPA, arch height, joint centres and a
+//! per-frame confidence.
+
+#![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
+
+use nalgebra::{Matrix3, Vector3};
+
+use crate::angles::{fppa, joint_angles, Joint, Side};
+use crate::calibrate::SubjectCalibration;
+use crate::camera::{check_scale, RayTable};
+use crate::error::Result;
+use crate::fit::{DepthView, FitConfig, FitStats, Fitter, Prior};
+use crate::model::{side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
+use crate::segment::{find_subject, roi_from_bounds, segment_subject, LabBounds, SubjectPoints};
+
+type V3 = Vector3<f64>;
+
+/// Per-side values in the order of `kneesight.conventions.side_columns`: 8 angles (deg),
+/// arch height (mm), then hip, knee and ankle joint centres (lab, m).
+pub const SIDE_VALUES: usize = 18;
+/// Values per frame, left side first.
+pub const N_VALUES: usize = 2 * SIDE_VALUES;
+
+/// Why a frame is or is not tracked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Tracked,
+    /// The frame's size or intrinsics do not match the calibration.
+    BadFrame,
+    /// No person found in the frame.
+    NoSubject,
+    /// Too few subject points for a fit.
+    TooFewPoints,
+    /// The fit does not explain the points well enough.
+    PoorFit,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Tracked => "tracked",
+            Status::BadFrame => "bad_frame",
+            Status::NoSubject => "no_subject",
+            Status::TooFewPoints => "too_few_points",
+            Status::PoorFit => "poor_fit",
+        }
+    }
+}
+
+/// The result of one frame.
+#[derive(Debug, Clone)]
+pub struct FrameOutput {
+    pub status: Status,
+    pub tracked: bool,
+    /// In [0, 1].
+    pub confidence: f64,
+    /// Per-side values (see [`SIDE_VALUES`]); NaN where the data do not support them.
+    pub values: [f64; N_VALUES],
+    /// Pose parameters (NaN when not tracked).
+    pub pose: [f64; NP],
+    /// Standard deviation of each parameter (rad, m), NaN when not tracked.
+    pub sd: [f64; NP],
+    /// Segment rotations in the lab frame: pelvis, then per side (left first) thigh, shank, foot.
+    pub frames: [Matrix3<f64>; 7],
+    /// Subject points used by the fit.
+    pub points: usize,
+    /// Inlier RMS distance to the model, m.
+    pub rms: f64,
+}
+
+impl FrameOutput {
+    fn untracked(status: Status) -> FrameOutput {
+        FrameOutput {
+            status,
+            tracked: false,
+            confidence: 0.0,
+            values: [f64::NAN; N_VALUES],
+            pose: [f64::NAN; NP],
+            sd: [f64::NAN; NP],
+            frames: [Matrix3::from_element(f64::NAN); 7],
+            points: 0,
+            rms: f64::NAN,
+        }
+    }
+}
+
+/// Tuning of the tracker.
+#[derive(Debug, Clone)]
+pub struct TrackerConfig {
+    pub fit: FitConfig,
+    /// Fit configuration when (re)initialising.
+    pub init_fit: FitConfig,
+    /// Pixel stride of the segmentation.
+    pub stride: usize,
+    /// Below this confidence a frame is not tracked.
+    pub min_confidence: f64,
+    /// Fewest subject points for a fit.
+    pub min_points: usize,
+    /// Consecutive untracked frames before re-initialising from the whole frame.
+    pub reinit_after: usize,
+    /// Largest reported standard deviation of an angle, deg; above it the angle is NaN.
+    pub max_angle_sd_deg: f64,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            fit: FitConfig::default(),
+            init_fit: FitConfig {
+                iterations: 25,
+                coarse_iterations: 20,
+                ..FitConfig::default()
+            },
+            stride: 2,
+            min_confidence: 0.3,
+            min_points: 150,
+            reinit_after: 2,
+            max_angle_sd_deg: 15.0,
+        }
+    }
+}
+
+/// Tracks one subject through frames; holds the buffers and the recent poses.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    pub cal: SubjectCalibration,
+    pub cfg: TrackerConfig,
+    fitter: Fitter,
+    pts: SubjectPoints,
+    /// Last tracked poses with their frame numbers (most recent last).
+    history: Vec<(i64, [f64; NP])>,
+    misses: usize,
+}
+
+impl Tracker {
+    pub fn new(cal: SubjectCalibration) -> Tracker {
+        Tracker {
+            fitter: Fitter::new(cal.shape.clone()),
+            cal,
+            cfg: TrackerConfig::default(),
+            pts: SubjectPoints::new(),
+            history: Vec::new(),
+            misses: 0,
+        }
+    }
+
+    /// Forget the motion history (the next frame re-initialises).
+    pub fn reset(&mut self) {
+        self.history.clear();
+        self.misses = 0;
+    }
+
+    fn prior(&self, predicted: Option<[f64; NP]>) -> Prior {
+        Prior {
+            predicted,
+            valgus: self.cal.static_valgus_rad(),
+            arch: self.cal.standing_arch,
+        }
+    }
+
+    /// Constant-velocity prediction for frame `frame`.
+    fn predict(&self, frame: i64) -> Option<[f64; NP]> {
+        let (f1, q1) = *self.history.last()?;
+        if self.history.len() < 2 {
+            return Some(q1);
+        }
+        let (f0, q0) = self.history[self.history.len() - 2];
+        let gap = (f1 - f0).max(1) as f64;
+        let ahead = ((frame - f1).max(1) as f64).min(5.0);
+        let mut q = q1;
+        for k in 0..NP {
+            q[k] += (q1[k] - q0[k]) / gap * ahead;
+        }
+        Some(q)
+    }
+
+    /// Track one depth frame (row-major `u16`, `depth_scale` m per unit) with the ray table of
+    /// its intrinsics. Errors only for malformed arguments (size mismatch, bad scale); frames
+    /// that cannot be tracked come back with `tracked == false` and NaN values.
+    pub fn track(
+        &mut self,
+        depth: &[u16],
+        depth_scale: f32,
+        rays: &RayTable,
+        frame: i64,
+    ) -> Result<FrameOutput> {
+        check_scale(depth_scale)?;
+        let intr = *rays.intrinsics();
+        if depth.len() != intr.width * intr.height {
+            return Err(crate::input_err!(
+                "frame {frame}: depth has {} pixels, the intrinsics describe {}x{}",
+                depth.len(),
+                intr.width,
+                intr.height
+            ));
+        }
+        if intr.width != self.cal.width || intr.height != self.cal.height {
+            return Ok(FrameOutput::untracked(Status::BadFrame));
+        }
+        let lab = self.cal.lab;
+        let bg = &self.cal.background;
+        let predicted = if self.misses <= self.cfg.reinit_after {
+            self.predict(frame)
+        } else {
+            None
+        };
+        let (q0, bounds, init) = match predicted {
+            Some(q) => (q, self.model_bounds(&q), false),
+            None => {
+                let Some(b) = find_subject(depth, depth_scale, rays, &lab, bg)? else {
+                    self.miss();
+                    return Ok(FrameOutput::untracked(Status::NoSubject));
+                };
+                (self.initial_pose(&b), b, true)
+            }
+        };
+        let roi = match roi_from_bounds(&bounds, &lab, &intr, self.cfg.stride) {
+            Some(r) => r,
+            None => {
+                self.miss();
+                return Ok(FrameOutput::untracked(Status::NoSubject));
+            }
+        };
+        segment_subject(
+            depth,
+            depth_scale,
+            rays,
+            &lab,
+            bg,
+            &roi,
+            &bounds,
+            &mut self.pts,
+        )?;
+        // the legs and the lower trunk: drop what is well above the pelvis
+        let k0 = Kinematics::new(&q0, &self.cal.shape);
+        let pl = &self.cal.shape.pelvis;
+        let top = k0.pelvis_o.y + pl.centre[1] + 0.8 * pl.semi[1];
+        let points: &mut Vec<[f32; 3]> = &mut self.pts.points;
+        points.retain(|p| (p[1] as f64) < top);
+        if points.len() < self.cfg.min_points {
+            self.miss();
+            return Ok(FrameOutput::untracked(Status::TooFewPoints));
+        }
+        let cam = lab.camera_position();
+        let rt = lab.rotation.transpose();
+        let dv = DepthView {
+            depth,
+            width: intr.width,
+            height: intr.height,
+            scale: depth_scale as f64,
+            fx: intr.fx as f64,
+            fy: intr.fy as f64,
+            ppx: intr.ppx as f64,
+            ppy: intr.ppy as f64,
+            cam_r: rt,
+            cam_t: -(rt * lab.translation),
+        };
+        let mut q = q0;
+        let stats = if init {
+            self.initial_fit(&mut q, &cam, &dv)
+        } else {
+            let prior = self.prior(Some(q0));
+            let cfg = self.cfg.fit.clone();
+            self.fitter
+                .fit(&mut q, &self.pts.points, &cam, Some(&dv), &prior, &cfg)
+        };
+        let out = self.output(&q, &stats);
+        if out.tracked {
+            self.misses = 0;
+            self.history.push((frame, q));
+            if self.history.len() > 2 {
+                self.history.remove(0);
+            }
+        } else {
+            self.miss();
+        }
+        Ok(out)
+    }
+
+    fn miss(&mut self) {
+        self.misses += 1;
+        if self.misses > self.cfg.reinit_after {
+            self.history.clear();
+        }
+    }
+
+    /// Standing and half-squat hypotheses at the subject's place; keep the better fit.
+    fn initial_fit(&mut self, q: &mut [f64; NP], cam: &V3, dv: &DepthView<'_>) -> FitStats {
+        let prior = self.prior(None);
+        let cfg = self.cfg.init_fit.clone();
+        let mut best: Option<([f64; NP], FitStats)> = None;
+        for squat in [0.0, 1.0] {
+            let mut cand = *q;
+            if squat > 0.0 {
+                for side in Side::BOTH {
+                    let b = side_base(side);
+                    cand[b + HIP] = 45f64.to_radians();
+                    cand[b + KNEE] = 80f64.to_radians();
+                    cand[b + ANKLE] = 30f64.to_radians();
+                }
+                cand[1] -= 0.12 * crate::model::standing_height(&self.cal.shape, Side::Right);
+            }
+            let st = self
+                .fitter
+                .fit(&mut cand, &self.pts.points, cam, Some(dv), &prior, &cfg);
+            if std::env::var("KS_DEBUG").is_ok() {
+                eprintln!("init squat={squat} cost {} inl {} rms {} q {:?}", st.cost, st.inliers, st.rms, &cand[3..15].iter().map(|v| (v.to_degrees() * 10.0).round() / 10.0).collect::<Vec<_>>());
+            }
+            if best.as_ref().is_none_or(|b| st.cost < b.1.cost) {
+                best = Some((cand, st));
+            }
+        }
+        let (qb, st) = best.expect("two hypotheses");
+        *q = qb;
+        st
+    }
+
+    /// Standing pose at the centre of a person's lab box, facing the lab X.
+    fn initial_pose(&self, b: &LabBounds) -> [f64; NP] {
+        let shape = &self.cal.shape;
+        let h = crate::model::standing_height(shape, Side::Right);
+        // find_subject's box has a 0.15 m margin
+        let head = b.max.y - 0.15;
+        let y = (head - (self.cal.stature - h)).clamp(0.4 * h, h);
+        let c = (b.min + b.max) / 2.0;
+        let mut q = self.cal.static_pose;
+        q[0] = c.x;
+        q[1] = y;
+        q[2] = c.z;
+        q
+    }
+
+    /// A lab box around the model at pose `q`, grown for motion and segment girth.
+    fn model_bounds(&self, q: &[f64; NP]) -> LabBounds {
+        let k = Kinematics::new(q, &self.cal.shape);
+        let mut min = V3::repeat(f64::INFINITY);
+        let mut max = V3::repeat(f64::NEG_INFINITY);
+        let mut add = |p: V3| {
+            min = min.inf(&p);
+            max = max.sup(&p);
+        };
+        add(k.pelvis_o + V3::new(0.0, self.cal.shape.pelvis.semi[1] + 0.1, 0.0));
+        for i in 0..2 {
+            add(k.hjc[i]);
+            add(k.kjc[i]);
+            add(k.ajc[i]);
+            let f = &self.cal.shape.foot[i];
+            add(k.ajc[i] + k.r_foot[i] * V3::new(f.length - f.heel, 0.0, 0.0));
+            add(k.ajc[i] + k.r_foot[i] * V3::new(-f.heel, 0.0, 0.0));
+        }
+        let mut b = LabBounds { min, max }.expanded(0.3);
+        b.min.y = b.min.y.min(-0.05);
+        b
+    }
+
+    fn output(&self, q: &[f64; NP], st: &FitStats) -> FrameOutput {
+        let shape = &self.cal.shape;
+        let k = Kinematics::new(q, shape);
+        let used = st.used_points.max(1) as f64;
+        let inlier_frac = st.inliers as f64 / used;
+        let noise = self.cfg.fit.noise;
+        let c_rms = if st.rms.is_finite() {
+            (-(st.rms / (1.5 * noise) - 1.0).max(0.0)).exp()
+        } else {
+            0.0
+        };
+        let mut coverage = [0.0; 2];
+        for side in Side::BOTH {
+            let n = |s: Seg| st.seg_points[s.index()] as f64;
+            let c = (n(Seg::Thigh(side)) / 25.0).min(1.0)
+                * (n(Seg::Shank(side)) / 20.0).min(1.0)
+                * (n(Seg::Foot(side)) / 6.0).min(1.0);
+            coverage[side_index(side)] = c;
+        }
+        let confidence = (inlier_frac * c_rms * 0.5 * (coverage[0] + coverage[1])).clamp(0.0, 1.0);
+        let tracked =
+            confidence >= self.cfg.min_confidence && st.used_points >= self.cfg.min_points;
+        if !tracked {
+            let mut o = FrameOutput::untracked(Status::PoorFit);
+            o.confidence = confidence;
+            o.points = st.used_points;
+            o.rms = st.rms;
+            return o;
+        }
+        let mut values = [f64::NAN; N_VALUES];
+        let max_sd = self.cfg.max_angle_sd_deg.to_radians();
+        for side in Side::BOTH {
+            let i = side_index(side);
+            if coverage[i] < 0.25 {
+                continue; // this leg is not seen well enough
+            }
+            let b = side_base(side);
+            let v = &mut values[i * SIDE_VALUES..(i + 1) * SIDE_VALUES];
+            let hip = joint_angles(Joint::Hip, side, &(k.r_pelvis.transpose() * k.r_thigh[i]));
+            let knee = joint_angles(
+                Joint::Knee,
+                side,
+                &(k.r_thigh[i].transpose() * k.r_shank[i]),
+            );
+            let ankle = joint_angles(
+                Joint::Ankle,
+                side,
+                &(k.r_shank[i].transpose() * k.r_foot[i]),
+            );
+            let ok = |p: usize| st.sd[b + p].is_finite() && st.sd[b + p] <= max_sd;
+            for j in 0..3 {
+                v[j] = if ok(HIP + j) { hip[j] } else { f64::NAN };
+                v[3 + j] = if ok(KNEE + j) { knee[j] } else { f64::NAN };
+            }
+            v[6] = if ok(ANKLE) { ankle[0] } else { f64::NAN };
+            let a = |p: V3| [p.x, p.y, p.z];
+            v[7] = fppa(side, a(k.hjc[i]), a(k.kjc[i]), a(k.ajc[i]));
+            v[8] = k.arch[i] * 1000.0;
+            for (j, p) in [k.hjc[i], k.kjc[i], k.ajc[i]].iter().enumerate() {
+                v[9 + 3 * j..12 + 3 * j].copy_from_slice(&a(*p));
+            }
+        }
+        FrameOutput {
+            status: Status::Tracked,
+            tracked,
+            confidence,
+            values,
+            pose: *q,
+            sd: st.sd,
+            frames: [
+                k.r_pelvis,
+                k.r_thigh[0],
+                k.r_shank[0],
+                k.r_foot[0],
+                k.r_thigh[1],
+                k.r_shank[1],
+                k.r_foot[1],
+            ],
+            points: st.used_points,
+            rms: st.rms,
+        }
+    }
+}
