@@ -5,14 +5,23 @@
 
 pub mod angles;
 pub mod background;
+pub mod calibrate;
+pub mod calibration_fields;
 pub mod camera;
 pub mod error;
+pub mod fit;
+pub mod fit_terms;
 pub mod labframe;
 pub mod noise;
 pub mod plane;
 pub mod segment;
 #[cfg(test)]
 pub(crate) mod synthetic;
+pub mod model;
+pub mod samples;
+pub mod shape;
+pub mod synth;
+pub mod tracker;
 
 pub use angles::{Joint, Side};
 pub use camera::{Distortion, Intrinsics, RayTable};

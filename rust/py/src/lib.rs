@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod angles;
 mod camera;
 mod errors;
+mod tracker;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -15,5 +16,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     camera::register(m)?;
     angles::register(m)?;
+    tracker::register(m)?;
     Ok(())
 }
