@@ -12,7 +12,7 @@ use crate::camera::RayTable;
 use crate::error::{Error, Result};
 use crate::labframe::{median_samples, refit_plane, stride_for, LabFrame};
 use crate::noise::DepthNoise;
-use crate::plane::{ransac_plane_by, Plane};
+use crate::plane::{ransac_plane_by, refine_plane_weighted, Plane};
 
 /// What a background patch is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,7 +158,13 @@ pub fn learn_background(
     let intr = rays.intrinsics();
     let stride = stride_for(intr.width, intr.height, 110_000);
     let params = SegmentParams::default();
-    let (cam, pix) = median_samples(frames, depth_scale, rays, stride, (params.z_min, params.z_max))?;
+    let (cam, pix) = median_samples(
+        frames,
+        depth_scale,
+        rays,
+        stride,
+        (params.z_min, params.z_max),
+    )?;
     if cam.len() < 300 {
         return Err(Error::Calibration(format!(
             "background: only {} sampled pixels have depth",
@@ -231,17 +237,30 @@ pub fn learn_background(
         if inl.len() < 40 {
             break;
         }
-        let plane = plane.oriented_toward(&eye);
-        let members: Vec<Vector3<f64>> = inl.iter().map(|&k| sub[k]).collect();
         let ctx = Context {
             floor: &floor,
             noise: &noise,
             eye: &eye,
             density,
+            gain: median_gain,
         };
-        patches.extend(split_patches(&plane, &members, &ctx));
+        let plane = focus_plane(&plane.oriented_toward(&eye), &sub, &inl, &ctx);
+        let inl: Vec<usize> = (0..sub.len())
+            .filter(|&k| plane.distance(&sub[k]).abs() < ctx.tol(&sub[k]))
+            .collect();
+        if inl.len() < 40 {
+            continue;
+        }
+        let members: Vec<Vector3<f64>> = inl.iter().map(|&k| sub[k]).collect();
+        let (found, explained) = split_patches(&plane, &members, &ctx);
+        patches.extend(found);
+        // points the re-fitted pieces do not explain go back to the pool (RANSAC's plane may
+        // have cut through other structure), unless nothing is explained
+        let any = explained.iter().any(|&e| e);
         let mut is_in = vec![false; sub.len()];
-        inl.iter().for_each(|&k| is_in[k] = true);
+        for (m, &k) in inl.iter().enumerate() {
+            is_in[k] = explained[m] || !any;
+        }
         pool = pool
             .iter()
             .zip(&is_in)
@@ -272,122 +291,283 @@ fn patch_axes(plane: &Plane, members: &[Vector3<f64>]) -> (Vector3<f64>, Vector3
             cov += d * d.transpose();
         }
         let eig = SymmetricEigen::new(cov);
-        let k = if eig.eigenvalues[0] > eig.eigenvalues[1] { 0 } else { 1 };
+        let k = if eig.eigenvalues[0] > eig.eigenvalues[1] {
+            0
+        } else {
+            1
+        };
         let dir = Vector3::new(eig.eigenvectors[(0, k)], 0.0, eig.eigenvectors[(1, k)]);
         let u = (dir - n * n.dot(&dir)).normalize();
         (u, n.cross(&u))
     }
 }
 
-/// Split a plane's inliers into connected pieces on a grid and keep those that look like built
-/// structure.
-fn split_patches(plane: &Plane, members: &[Vector3<f64>], ctx: &Context) -> Vec<Patch> {
-    let (u, v) = patch_axes(plane, members);
-    let origin = plane.project(&members[0]);
-    let uv: Vec<(f64, f64)> = members
-        .iter()
-        .map(|p| ((p - origin).dot(&u), (p - origin).dot(&v)))
-        .collect();
-    let (mut umin, mut umax, mut vmin, mut vmax) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(a, b) in &uv {
-        (umin, umax, vmin, vmax) = (umin.min(a), umax.max(a), vmin.min(b), vmax.max(b));
-    }
-    let cell = CELL.max((umax - umin).max(vmax - vmin) / 400.0);
-    let nu = ((umax - umin) / cell) as usize + 1;
-    let nv = ((vmax - vmin) / cell) as usize + 1;
-    let cell_of = |a: f64, b: f64| {
-        let (i, j) = (((a - umin) / cell) as usize, ((b - vmin) / cell) as usize);
-        j.min(nv - 1) * nu + i.min(nu - 1)
-    };
-    let mut count = vec![0u32; nu * nv];
-    for &(a, b) in &uv {
-        count[cell_of(a, b)] += 1;
-    }
-    // 8-connected components of occupied cells (flood fill)
-    let mut label = vec![u32::MAX; nu * nv];
-    let mut pieces = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..nu * nv {
-        if count[start] == 0 || label[start] != u32::MAX {
-            continue;
+/// A grid of `CELL` cells over in-plane coordinates, with the 8-connected pieces of the
+/// occupied cells.
+struct PlaneGrid {
+    umin: f64,
+    vmin: f64,
+    cell: f64,
+    nu: usize,
+    nv: usize,
+    /// Piece of every cell (`u32::MAX`: empty).
+    label: Vec<u32>,
+    pieces: usize,
+}
+
+impl PlaneGrid {
+    fn new(uv: &[(f64, f64)]) -> PlaneGrid {
+        let (mut umin, mut umax, mut vmin, mut vmax) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(a, b) in uv {
+            (umin, umax, vmin, vmax) = (umin.min(a), umax.max(a), vmin.min(b), vmax.max(b));
         }
-        let id = pieces.len() as u32;
-        label[start] = id;
-        stack.push(start);
-        while let Some(c) = stack.pop() {
-            let (ci, cj) = ((c % nu) as i64, (c / nu) as i64);
-            for dj in -1..=1i64 {
-                for di in -1..=1i64 {
+        let cell = CELL.max((umax - umin).max(vmax - vmin) / 400.0);
+        let nu = ((umax - umin) / cell) as usize + 1;
+        let nv = ((vmax - vmin) / cell) as usize + 1;
+        let mut g = PlaneGrid {
+            umin,
+            vmin,
+            cell,
+            nu,
+            nv,
+            label: vec![u32::MAX; nu * nv],
+            pieces: 0,
+        };
+        let mut occupied = vec![false; nu * nv];
+        for &(a, b) in uv {
+            occupied[g.cell_of(a, b)] = true;
+        }
+        let mut stack = Vec::new();
+        for start in 0..nu * nv {
+            if !occupied[start] || g.label[start] != u32::MAX {
+                continue;
+            }
+            let id = g.pieces as u32;
+            g.pieces += 1;
+            g.label[start] = id;
+            stack.push(start);
+            while let Some(c) = stack.pop() {
+                let (ci, cj) = ((c % nu) as i64, (c / nu) as i64);
+                for (di, dj) in (-1..=1i64).flat_map(|j| (-1..=1i64).map(move |i| (i, j))) {
                     let (ni, nj) = (ci + di, cj + dj);
                     if ni < 0 || nj < 0 || ni >= nu as i64 || nj >= nv as i64 {
                         continue;
                     }
                     let nc = nj as usize * nu + ni as usize;
-                    if count[nc] > 0 && label[nc] == u32::MAX {
-                        label[nc] = id;
+                    if occupied[nc] && g.label[nc] == u32::MAX {
+                        g.label[nc] = id;
                         stack.push(nc);
                     }
                 }
             }
         }
-        pieces.push(id);
+        g
     }
-    let mut out = Vec::new();
-    for id in 0..pieces.len() {
-        // trim thin fringes (e.g. feet standing on a box's top edge) off the piece's ends:
-        // rows and columns of cells less than 30 % as full as the fullest one
-        let (mut rows, mut cols) = (vec![0usize; nv], vec![0usize; nu]);
-        for c in (0..nu * nv).filter(|&c| label[c] == id as u32) {
-            rows[c / nu] += 1;
-            cols[c % nu] += 1;
+
+    fn cell_of(&self, a: f64, b: f64) -> usize {
+        let i = (((a - self.umin) / self.cell).max(0.0) as usize).min(self.nu - 1);
+        let j = (((b - self.vmin) / self.cell).max(0.0) as usize).min(self.nv - 1);
+        j * self.nu + i
+    }
+
+    /// The in-plane rectangle of a piece without its thin fringes (e.g. feet standing on a
+    /// box's top edge): end rows and columns less than 30 % as full as the fullest one are cut.
+    /// Returns ((u0, u1), (v0, v1)) and the trimmed piece's occupied area.
+    fn trimmed(&self, id: u32) -> ((f64, f64), (f64, f64), f64) {
+        let (mut rows, mut cols) = (vec![0usize; self.nv], vec![0usize; self.nu]);
+        for c in (0..self.label.len()).filter(|&c| self.label[c] == id) {
+            rows[c / self.nu] += 1;
+            cols[c % self.nu] += 1;
         }
         let span = |occ: &[usize]| {
             let top = occ.iter().copied().max().unwrap_or(0);
-            let full = |k: &usize| occ[*k] * 10 >= top * 3 && occ[*k] > 0;
+            let full = |k: &usize| occ[*k] > 0 && occ[*k] * 10 >= top * 3;
             let lo = (0..occ.len()).find(full).unwrap_or(0);
             let hi = (0..occ.len()).rev().find(full).unwrap_or(0);
             (lo, hi)
         };
         let ((i0, i1), (j0, j1)) = (span(&cols), span(&rows));
-        let (ua, ub) = (umin + i0 as f64 * cell, umin + (i1 + 1) as f64 * cell);
-        let (va, vb) = (vmin + j0 as f64 * cell, vmin + (j1 + 1) as f64 * cell);
-        let mine: Vec<usize> = (0..uv.len())
-            .filter(|&k| label[cell_of(uv[k].0, uv[k].1)] == id as u32)
-            .filter(|&k| (ua..=ub).contains(&uv[k].0) && (va..=vb).contains(&uv[k].1))
+        let cells = (j0..=j1)
+            .flat_map(|j| (i0..=i1).map(move |i| j * self.nu + i))
+            .filter(|&c| self.label[c] == id)
+            .count();
+        let c = self.cell;
+        (
+            (self.umin + i0 as f64 * c, self.umin + (i1 + 1) as f64 * c),
+            (self.vmin + j0 as f64 * c, self.vmin + (j1 + 1) as f64 * c),
+            cells as f64 * c * c,
+        )
+    }
+}
+
+/// In-plane coordinates of points.
+fn plane_coords(
+    origin: &Vector3<f64>,
+    u: &Vector3<f64>,
+    v: &Vector3<f64>,
+    pts: &[Vector3<f64>],
+) -> Vec<(f64, f64)> {
+    pts.iter()
+        .map(|p| ((p - origin).dot(u), (p - origin).dot(v)))
+        .collect()
+}
+
+/// Re-fit a plane to one piece only (RANSAC's plane may lean on other objects), snapped to
+/// exactly vertical or horizontal when within 10 deg (built structure is plumb and level).
+fn refit_piece(plane: &Plane, pts: &[Vector3<f64>], ctx: &Context) -> Option<Plane> {
+    let mut plane = *plane;
+    for _ in 0..3 {
+        let inl: Vec<usize> = (0..pts.len())
+            .filter(|&i| plane.distance(&pts[i]).abs() < ctx.tol(&pts[i]))
             .collect();
-        if mine.len() < 30 {
+        let w = |i: usize| 1.0 / ctx.sigma(&pts[i]).max(1e-3).powi(2);
+        let fit = refine_plane_weighted(pts, &inl, w)?;
+        let mut n = if fit.normal.dot(&plane.normal) < 0.0 {
+            -fit.normal
+        } else {
+            fit.normal
+        };
+        if n.y.abs() > 10f64.to_radians().cos() {
+            n = Vector3::y() * n.y.signum();
+        } else if n.y.abs() < 10f64.to_radians().sin() {
+            n = Vector3::new(n.x, 0.0, n.z).normalize();
+        }
+        // offset: weighted mean of the inliers along the (snapped) normal
+        let (mut sw, mut sd) = (0.0, 0.0);
+        for &i in &inl {
+            sw += w(i);
+            sd += w(i) * n.dot(&pts[i]);
+        }
+        plane = Plane {
+            normal: n,
+            offset: -sd / sw,
+        };
+    }
+    Some(plane)
+}
+
+/// RANSAC's plane may lean across several objects: re-fit it to its largest connected piece
+/// and re-collect its inliers from `pool`, twice.
+fn focus_plane(plane: &Plane, pool: &[Vector3<f64>], inliers: &[usize], ctx: &Context) -> Plane {
+    let mut plane = *plane;
+    let mut members: Vec<Vector3<f64>> = inliers.iter().map(|&k| pool[k]).collect();
+    for _ in 0..2 {
+        if members.len() < 30 {
+            break;
+        }
+        let (u, v) = patch_axes(&plane, &members);
+        let origin = plane.project(&members[0]);
+        let uv = plane_coords(&origin, &u, &v, &members);
+        let grid = PlaneGrid::new(&uv);
+        let mut sizes = vec![0usize; grid.pieces];
+        let piece_of: Vec<usize> = uv
+            .iter()
+            .map(|&(a, b)| grid.label[grid.cell_of(a, b)] as usize)
+            .collect();
+        piece_of.iter().for_each(|&k| sizes[k] += 1);
+        let Some(big) = (0..sizes.len()).max_by_key(|&k| sizes[k]) else {
+            break;
+        };
+        let piece: Vec<Vector3<f64>> = (0..members.len())
+            .filter(|&k| piece_of[k] == big)
+            .map(|k| members[k])
+            .collect();
+        let Some(fit) = refit_piece(&plane, &piece, ctx) else {
+            break;
+        };
+        plane = fit.oriented_toward(ctx.eye);
+        members = pool
+            .iter()
+            .copied()
+            .filter(|p| plane.distance(p).abs() < ctx.tol(p))
+            .collect();
+    }
+    plane
+}
+
+/// Split a plane's inliers into connected pieces on a grid, re-fit each, and keep those that
+/// look like built structure. Also says which members the pieces explain (lie on their re-fit
+/// plane, or belong to pieces too small to fit).
+fn split_patches(
+    plane: &Plane,
+    members: &[Vector3<f64>],
+    ctx: &Context,
+) -> (Vec<Patch>, Vec<bool>) {
+    let (u, v) = patch_axes(plane, members);
+    let origin = plane.project(&members[0]);
+    let grid = PlaneGrid::new(&plane_coords(&origin, &u, &v, members));
+    let uv = plane_coords(&origin, &u, &v, members);
+    let mut out = Vec::new();
+    let mut explained = vec![true; members.len()];
+    for id in 0..grid.pieces as u32 {
+        let idx: Vec<usize> = (0..members.len())
+            .filter(|&k| grid.label[grid.cell_of(uv[k].0, uv[k].1)] == id)
+            .collect();
+        let piece: Vec<Vector3<f64>> = idx.iter().map(|&k| members[k]).collect();
+        if piece.len() < 30 {
+            continue;
+        }
+        let Some(fit) = refit_piece(plane, &piece, ctx) else {
+            continue;
+        };
+        let fit = fit.oriented_toward(ctx.eye);
+        for &k in &idx {
+            explained[k] = fit.distance(&members[k]).abs() < ctx.tol(&members[k]);
+        }
+        let on: Vec<Vector3<f64>> = piece
+            .iter()
+            .copied()
+            .filter(|p| fit.distance(p).abs() < ctx.tol(p))
+            .collect();
+        if on.len() < 30 {
+            continue;
+        }
+        let (pu, pv) = patch_axes(&fit, &on);
+        let porigin = fit.project(&on[0]);
+        let puv = plane_coords(&porigin, &pu, &pv, &on);
+        let pgrid = PlaneGrid::new(&puv);
+        // the largest sub-piece after the re-fit
+        let mut sizes = vec![0usize; pgrid.pieces];
+        for &(a, b) in &puv {
+            sizes[pgrid.label[pgrid.cell_of(a, b)] as usize] += 1;
+        }
+        let Some(big) = (0..sizes.len()).max_by_key(|&k| sizes[k]) else {
+            continue;
+        };
+        let ((ua, ub), (va, vb), occupied) = pgrid.trimmed(big as u32);
+        let inside: Vec<usize> = (0..on.len())
+            .filter(|&k| pgrid.label[pgrid.cell_of(puv[k].0, puv[k].1)] == big as u32)
+            .filter(|&k| (ua..=ub).contains(&puv[k].0) && (va..=vb).contains(&puv[k].1))
+            .collect();
+        if inside.len() < 30 {
             continue;
         }
         let (mut a0, mut a1, mut b0, mut b1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for &k in &mine {
-            let (a, b) = uv[k];
+        for &k in &inside {
+            let (a, b) = puv[k];
             (a0, a1, b0, b1) = (a0.min(a), a1.max(a), b0.min(b), b1.max(b));
         }
-        let cells = (j0..=j1)
-            .flat_map(|j| (i0..=i1).map(move |i| j * nu + i))
-            .filter(|&c| label[c] == id as u32)
-            .count();
         let patch = Patch {
-            plane: *plane,
-            origin,
-            axis_u: u,
-            axis_v: v,
+            plane: fit,
+            origin: porigin,
+            axis_u: pu,
+            axis_v: pv,
             u_range: (a0, a1),
             v_range: (b0, b1),
-            kind: classify(plane),
+            kind: classify(&fit),
         };
-        let occupied = cells as f64 * cell * cell;
         // sampled points over the points a full rectangle at this range and slant would give
-        let centre = mine.iter().map(|&k| members[k]).sum::<Vector3<f64>>() / mine.len() as f64;
+        let centre = inside.iter().map(|&k| on[k]).sum::<Vector3<f64>>() / inside.len() as f64;
         let to_eye = ctx.eye - centre;
-        let slant = plane.normal.dot(&to_eye).abs() / to_eye.norm();
+        let slant = fit.normal.dot(&to_eye).abs() / to_eye.norm();
         let per_m2 = ctx.density * slant / to_eye.norm_squared();
-        let fill = mine.len() as f64 / (patch.area() * per_m2).max(1.0);
-        if looks_built(&patch, occupied, fill.min(occupied / patch.area().max(1e-9)), ctx) {
+        let fill = inside.len() as f64 / (patch.area() * per_m2).max(1.0);
+        let fill = fill.min(occupied / patch.area().max(1e-9));
+        if looks_built(&patch, occupied, fill, ctx) {
             out.push(patch);
         }
     }
-    out
+    (out, explained)
 }
 
 fn classify(plane: &Plane) -> PatchKind {
@@ -409,6 +589,20 @@ struct Context<'a> {
     eye: &'a Vector3<f64>,
     /// Samples per m^2 of a surface facing the camera 1 m away.
     density: f64,
+    /// Noise of the learnt (median) depth relative to one frame's.
+    gain: f64,
+}
+
+impl Context<'_> {
+    /// Depth noise of the learnt depth at a lab point.
+    fn sigma(&self, p: &Vector3<f64>) -> f64 {
+        self.gain * self.noise.sigma((p - self.eye).norm())
+    }
+
+    /// Inlier tolerance of the patch fits at a lab point.
+    fn tol(&self, p: &Vector3<f64>) -> f64 {
+        (2.5 * self.sigma(p)).max(0.015)
+    }
 }
 
 /// Whether a planar piece is built structure, not a person: see the module notes. `occupied`

@@ -27,7 +27,10 @@ pub struct LabFrame {
 impl LabFrame {
     /// A lab frame from a rotation and translation, checked: finite, orthonormal, right-handed.
     pub fn new(rotation: Matrix3<f64>, translation: Vector3<f64>) -> Result<LabFrame> {
-        let finite = rotation.iter().chain(translation.iter()).all(|v| v.is_finite());
+        let finite = rotation
+            .iter()
+            .chain(translation.iter())
+            .all(|v| v.is_finite());
         let ortho = (rotation * rotation.transpose() - Matrix3::identity()).amax() < 1e-6;
         if !finite || !ortho || rotation.determinant() < 0.0 {
             return Err(Error::Calibration(format!(
@@ -271,7 +274,10 @@ pub fn estimate_floor_frames(
             .iter()
             .map(|(p, n)| {
                 let tilt = p.normal.dot(&up_cam).clamp(-1.0, 1.0).acos().to_degrees();
-                format!("{n} points, {tilt:.0} deg from camera-up, {:.2} m away", p.offset)
+                format!(
+                    "{n} points, {tilt:.0} deg from camera-up, {:.2} m away",
+                    p.offset
+                )
             })
             .collect();
         return Err(Error::Calibration(format!(
@@ -345,10 +351,17 @@ mod tests {
         let r = lab.rotation;
         assert!((r * r.transpose() - Matrix3::identity()).amax() < 1e-12);
         assert!((r.determinant() - 1.0).abs() < 1e-12);
-        let (x, y, z) = (r.row(0).transpose(), r.row(1).transpose(), r.row(2).transpose());
+        let (x, y, z) = (
+            r.row(0).transpose(),
+            r.row(1).transpose(),
+            r.row(2).transpose(),
+        );
         assert!((y - floor.normal).norm() < 1e-12, "Y is the floor normal");
         let horiz = (forward - floor.normal * floor.normal.dot(&forward)).normalize();
-        assert!((x - horiz).norm() < 1e-12, "X is the horizontal part of forward");
+        assert!(
+            (x - horiz).norm() < 1e-12,
+            "X is the horizontal part of forward"
+        );
         assert!((z - x.cross(&y)).norm() < 1e-12);
         // camera 1 m above the floor; origin on the floor under `origin`
         assert!((lab.camera_position().y - 1.0).abs() < 1e-12);
@@ -369,7 +382,10 @@ mod tests {
         let floor = floor_below_tilted_camera();
         let o = Vector3::new(0.0, 0.5, 2.0);
         let e = LabFrame::from_floor(&floor, &floor.normal, &o).unwrap_err();
-        assert!(matches!(e, Error::Calibration(_)) && e.to_string().contains("vertical"), "{e}");
+        assert!(
+            matches!(e, Error::Calibration(_)) && e.to_string().contains("vertical"),
+            "{e}"
+        );
         let on_floor = Plane {
             normal: floor.normal,
             offset: 0.01,
@@ -388,7 +404,8 @@ mod tests {
     #[test]
     fn plane_to_lab_maps_floor_to_y_zero() {
         let floor = floor_below_tilted_camera();
-        let lab = LabFrame::from_floor(&floor, &-Vector3::z(), &Vector3::new(0.0, 0.5, 2.0)).unwrap();
+        let lab =
+            LabFrame::from_floor(&floor, &-Vector3::z(), &Vector3::new(0.0, 0.5, 2.0)).unwrap();
         let f = lab.plane_to_lab(&floor);
         assert!((f.normal - Vector3::y()).norm() < 1e-12 && f.offset.abs() < 1e-12);
     }

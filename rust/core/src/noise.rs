@@ -10,7 +10,9 @@ pub struct DepthNoise {
 
 impl DepthNoise {
     /// A D435 at its default settings (15 mm RMS at 2 m), the noisiest common case.
-    pub const D435: DepthNoise = DepthNoise { per_m2: 0.015 / 4.0 };
+    pub const D435: DepthNoise = DepthNoise {
+        per_m2: 0.015 / 4.0,
+    };
 
     /// The smallest and largest plausible coefficients (clamp for estimates from data).
     pub const MIN_PER_M2: f64 = 0.0005;

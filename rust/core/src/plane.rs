@@ -19,7 +19,7 @@ impl Plane {
     /// A plane with unit normal `normal` through `point`; `None` for a zero or non-finite normal.
     pub fn through(normal: &Vector3<f64>, point: &Vector3<f64>) -> Option<Plane> {
         let len = normal.norm();
-        if !(len.is_finite() && len > 1e-12) || !point.iter().all(|v| v.is_finite()) {
+        if !(len.is_finite() && len > 1e-12 && point.iter().all(|v| v.is_finite())) {
             return None;
         }
         let n = normal / len;
@@ -34,7 +34,8 @@ impl Plane {
         let (e1, e2) = (b - a, c - a);
         let n = e1.cross(&e2);
         let scale = e1.norm_squared().max(e2.norm_squared());
-        if !(n.norm_squared() > 1e-10 * scale * scale) {
+        let ok = n.norm_squared() > 1e-10 * scale * scale;
+        if !ok {
             return None;
         }
         Plane::through(&n, a)
@@ -101,7 +102,7 @@ impl XorShift {
 
     /// Uniform integer in `0..n` (`n > 0`).
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 
@@ -132,7 +133,9 @@ where
     } else {
         (0..SCORE_SAMPLE).map(|_| rng.below(n)).collect()
     };
-    let mut best: Option<(Plane, usize)> = None;
+    // MSAC: each point costs (d / tol)^2, at most 1, so tight fits beat loose ones with the
+    // same inlier count
+    let mut best: Option<(Plane, f64, usize)> = None;
     for _ in 0..iterations {
         let (i, j, k) = (rng.below(n), rng.below(n), rng.below(n));
         if i == j || j == k || i == k {
@@ -141,15 +144,21 @@ where
         let Some(plane) = Plane::from_points(&points[i], &points[j], &points[k]) else {
             continue;
         };
-        let count = scored
-            .iter()
-            .filter(|&&s| plane.distance(&points[s]).abs() < tol(s))
-            .count();
-        if best.as_ref().is_none_or(|b| count > b.1) {
-            best = Some((plane, count));
+        let (mut cost, mut count) = (0.0, 0usize);
+        for &s in &scored {
+            let r = plane.distance(&points[s]) / tol(s);
+            if r.abs() < 1.0 {
+                cost += r * r;
+                count += 1;
+            } else {
+                cost += 1.0;
+            }
+        }
+        if best.as_ref().is_none_or(|b| cost < b.1) {
+            best = Some((plane, cost, count));
         }
     }
-    let (mut plane, count) = best?;
+    let (mut plane, _, count) = best?;
     if count < 3 {
         return None;
     }
@@ -254,7 +263,8 @@ mod tests {
     /// A noisy plane patch plus uniform outliers.
     fn noisy_plane(plane: &Plane, n: usize, noise: f64, outliers: usize) -> Vec<Vector3<f64>> {
         let mut rng = XorShift::new(7);
-        let mut uniform = |a: f64, b: f64| a + (b - a) * (rng.next_u64() >> 11) as f64 / 2f64.powi(53);
+        let mut uniform =
+            |a: f64, b: f64| a + (b - a) * (rng.next_u64() >> 11) as f64 / 2f64.powi(53);
         let helper = if plane.normal.x.abs() < 0.9 {
             Vector3::x()
         } else {
@@ -268,19 +278,29 @@ mod tests {
             // sum of uniforms: roughly Gaussian noise of standard deviation `noise`
             let g: f64 = (0..12).map(|_| uniform(-0.5, 0.5)).sum();
             pts.push(
-                origin + e1 * uniform(-1.5, 1.5) + e2 * uniform(-1.5, 1.5) + plane.normal * g * noise,
+                origin
+                    + e1 * uniform(-1.5, 1.5)
+                    + e2 * uniform(-1.5, 1.5)
+                    + plane.normal * g * noise,
             );
         }
         for _ in 0..outliers {
-            pts.push(Vector3::new(uniform(-2.0, 2.0), uniform(-2.0, 2.0), uniform(0.5, 4.0)));
+            pts.push(Vector3::new(
+                uniform(-2.0, 2.0),
+                uniform(-2.0, 2.0),
+                uniform(0.5, 4.0),
+            ));
         }
         pts
     }
 
     #[test]
     fn ransac_recovers_noisy_plane_with_outliers() {
-        let truth = Plane::through(&Vector3::new(0.05, -0.95, -0.3), &Vector3::new(0.0, 1.2, 2.5))
-            .unwrap();
+        let truth = Plane::through(
+            &Vector3::new(0.05, -0.95, -0.3),
+            &Vector3::new(0.0, 1.2, 2.5),
+        )
+        .unwrap();
         let pts = noisy_plane(&truth, 6000, 0.01, 3000);
         let (plane, inliers) = ransac_plane(&pts, 0.03, 300, 1).unwrap();
         let plane = if plane.normal.dot(&truth.normal) < 0.0 {
@@ -288,10 +308,22 @@ mod tests {
         } else {
             plane
         };
-        let angle = plane.normal.dot(&truth.normal).clamp(-1.0, 1.0).acos().to_degrees();
+        let angle = plane
+            .normal
+            .dot(&truth.normal)
+            .clamp(-1.0, 1.0)
+            .acos()
+            .to_degrees();
         assert!(angle < 0.5, "normal off by {angle} deg");
-        assert!((plane.offset - truth.offset).abs() < 0.002, "{plane:?} vs {truth:?}");
-        assert!(inliers.len() > 5500 && inliers.len() < 6300, "{}", inliers.len());
+        assert!(
+            (plane.offset - truth.offset).abs() < 0.002,
+            "{plane:?} vs {truth:?}"
+        );
+        assert!(
+            inliers.len() > 5500 && inliers.len() < 6300,
+            "{}",
+            inliers.len()
+        );
         // reproducible for a seed
         let again = ransac_plane(&pts, 0.03, 300, 1).unwrap();
         assert_eq!(again.1, inliers);
@@ -299,13 +331,18 @@ mod tests {
 
     #[test]
     fn refine_plane_is_exact_on_clean_points_and_rejects_degenerate() {
-        let truth = Plane::through(&Vector3::new(0.3, 0.4, 0.5), &Vector3::new(1.0, 2.0, 3.0)).unwrap();
+        let truth =
+            Plane::through(&Vector3::new(0.3, 0.4, 0.5), &Vector3::new(1.0, 2.0, 3.0)).unwrap();
         let pts = noisy_plane(&truth, 200, 0.0, 0);
         let idx: Vec<usize> = (0..pts.len()).collect();
-        let p = refine_plane(&pts, &idx).unwrap().oriented_toward(&(truth.normal * 10.0));
+        let p = refine_plane(&pts, &idx)
+            .unwrap()
+            .oriented_toward(&(truth.normal * 10.0));
         let t = truth.oriented_toward(&(truth.normal * 10.0));
         assert!((p.normal - t.normal).norm() < 1e-9 && (p.offset - t.offset).abs() < 1e-9);
-        let line: Vec<_> = (0..10).map(|i| Vector3::new(i as f64, 2.0 * i as f64, 1.0)).collect();
+        let line: Vec<_> = (0..10)
+            .map(|i| Vector3::new(i as f64, 2.0 * i as f64, 1.0))
+            .collect();
         assert!(refine_plane(&line, &(0..10).collect::<Vec<_>>()).is_none());
         assert!(refine_plane(&pts, &[0, 1]).is_none());
         assert!(refine_plane(&pts, &[0, 1, 100_000]).is_none());
@@ -319,6 +356,8 @@ mod tests {
         assert!((p.distance(&Vector3::new(5.0, 3.0, -1.0)) - 2.0).abs() < 1e-12);
         let f = p.oriented_toward(&Vector3::zeros());
         assert!((f.distance(&Vector3::zeros()) - 1.0).abs() < 1e-12);
-        assert!((p.project(&Vector3::new(1.0, 5.0, 1.0)) - Vector3::new(1.0, 1.0, 1.0)).norm() < 1e-12);
+        assert!(
+            (p.project(&Vector3::new(1.0, 5.0, 1.0)) - Vector3::new(1.0, 1.0, 1.0)).norm() < 1e-12
+        );
     }
 }

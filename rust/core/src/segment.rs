@@ -37,7 +37,11 @@ impl Roi {
     }
 
     fn check(&self, w: usize, h: usize) -> Result<()> {
-        if self.stride == 0 || self.u0 >= self.u1 || self.v0 >= self.v1 || self.u1 > w || self.v1 > h
+        if self.stride == 0
+            || self.u0 >= self.u1
+            || self.v0 >= self.v1
+            || self.u1 > w
+            || self.v1 > h
         {
             return Err(input_err!(
                 "roi [{}, {}) x [{}, {}) stride {} is empty, has a zero stride or leaves the \
@@ -110,7 +114,8 @@ pub fn roi_from_bounds(
             }
         };
         let p = lab.to_camera(&Vector3::new(pick(0), pick(1), pick(2)));
-        if !(p.z > 0.05) {
+        let in_front = p.z > 0.05;
+        if !in_front {
             return Some(Roi::full(intrinsics, stride.max(1)));
         }
         let u = p.x / p.z * intrinsics.fx as f64 + intrinsics.ppx as f64;
@@ -413,14 +418,27 @@ pub fn find_subject(
     bg: &Background,
 ) -> Result<Option<LabBounds>> {
     let intr = rays.intrinsics();
-    let stride = if intr.width * intr.height > 100_000 { 4 } else { 2 };
+    let stride = if intr.width * intr.height > 100_000 {
+        4
+    } else {
+        2
+    };
     let roi = Roi::full(intr, stride);
     let everywhere = LabBounds {
         min: Vector3::new(-20.0, -1.0, -20.0),
         max: Vector3::new(20.0, 3.0, 20.0),
     };
     let mut sc = Scratch::default();
-    label_region(depth, depth_scale, rays, lab, bg, &roi, &everywhere, &mut sc)?;
+    label_region(
+        depth,
+        depth_scale,
+        rays,
+        lab,
+        bg,
+        &roi,
+        &everywhere,
+        &mut sc,
+    )?;
     let person_like = |b: &Blob| {
         let tall = b.max[1] - b.min[1];
         let across = (b.max[0] - b.min[0]).max(b.max[2] - b.min[2]);

@@ -56,37 +56,71 @@ fn segment_rendered(s: &Setup, r: &Rendered, out: &mut SubjectPoints) -> Roi {
         .unwrap()
         .expect("the person is found");
     let roi = roi_from_bounds(&bounds, &s.cam.lab, &s.cam.intrinsics, 2).unwrap();
-    segment_subject(&r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &bounds, out).unwrap();
+    segment_subject(
+        &r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &bounds, out,
+    )
+    .unwrap();
     roi
 }
 
+/// Whether any background patch covers a lab point.
+fn covered(bg: &Background, p: &Vector3<f64>) -> bool {
+    bg.patches.iter().any(|pa| pa.covers(p, 0.05, 0.03, 0.6))
+}
+
+/// Lab points of a standing person's legs, trunk and arms (front surface) with soles at
+/// (x, y).
+fn person_front(x: f64, y: f64) -> Vec<Vector3<f64>> {
+    let mut pts = Vec::new();
+    for h in [0.2, 0.5, 0.8, 1.1, 1.4] {
+        for z in [-0.11, 0.0, 0.11] {
+            pts.push(Vector3::new(x + 0.07, y + h, z));
+        }
+    }
+    pts
+}
+
 #[test]
-fn background_holds_wall_box_top_and_face_but_not_the_person() {
-    // learnt from the start of a drop jump: the athlete stands on the box
-    let s = setup(Camera::front(0.0), &Scene::person_at(-0.65, 0.31));
+fn background_holds_wall_box_top_and_face() {
+    let s = setup(Camera::front(0.0), &Scene::lab_trial(0.0).without_person());
     let has = |kind: PatchKind, check: &dyn Fn(&Patch) -> bool| {
         s.bg.patches.iter().any(|p| p.kind == kind && check(p))
     };
     let wall = |p: &Patch| p.area() > 2.0 && (p.plane.normal.x - 1.0).abs() < 0.01;
-    let top = |p: &Patch| (p.plane.distance(&Vector3::zeros()) + 0.31).abs() < 0.02;
-    let face = |p: &Patch| (p.plane.distance(&Vector3::new(-0.4, 0.1, 0.0))).abs() < 0.02;
+    let top =
+        |p: &Patch| (p.plane.distance(&Vector3::zeros()) + 0.31).abs() < 0.02 && p.area() > 0.15;
+    let face =
+        |p: &Patch| p.plane.distance(&Vector3::new(-0.4, 0.1, 0.0)).abs() < 0.02 && p.area() > 0.1;
     assert!(has(PatchKind::Vertical, &wall), "{:#?}", s.bg.patches);
     assert!(has(PatchKind::Horizontal, &top), "{:#?}", s.bg.patches);
     assert!(has(PatchKind::Vertical, &face), "{:#?}", s.bg.patches);
-    // no patch covers the person (the person stood in every learning frame)
-    for y in [0.2, 0.5, 0.8, 1.1, 1.4] {
-        for z in [-0.11, 0.0, 0.11] {
-            let p = Vector3::new(-0.65 + 0.07, 0.31 + y, z);
-            assert!(
-                !s.bg.patches.iter().any(|pa| pa.covers(&p, 0.05, 0.03, 0.6)),
-                "a patch covers the person at {p:?}: {:#?}",
-                s.bg.patches
-            );
-        }
-    }
     // the noise level is learnt from the floor (rendered: D435)
     let ratio = s.bg.noise.per_m2 / D435;
-    assert!((0.7..1.3).contains(&ratio), "noise {:?}", s.bg.noise);
+    assert!((0.8..1.25).contains(&ratio), "noise {:?}", s.bg.noise);
+}
+
+#[test]
+fn background_learnt_with_the_person_in_view_does_not_cover_the_person() {
+    // the start of a drop jump: the athlete stands on the box (hiding most of its top)
+    let s = setup(Camera::front(0.0), &Scene::person_at(-0.65, 0.31));
+    let face = |p: &Patch| p.plane.distance(&Vector3::new(-0.4, 0.1, 0.0)).abs() < 0.02;
+    assert!(s.bg.patches.iter().any(face), "{:#?}", s.bg.patches);
+    for p in person_front(-0.65, 0.31) {
+        assert!(
+            !covered(&s.bg, &p),
+            "a patch covers the person at {p:?}: {:#?}",
+            s.bg.patches
+        );
+    }
+    // a static trial standing in front of the box, camera yawed
+    let s = setup(Camera::front(20.0), &Scene::lab_trial(0.0));
+    for p in person_front(0.0, 0.0) {
+        assert!(
+            !covered(&s.bg, &p),
+            "a patch covers the person at {p:?}: {:#?}",
+            s.bg.patches
+        );
+    }
 }
 
 #[test]
@@ -121,7 +155,10 @@ fn landing_right_in_front_of_the_box_is_separated_from_it() {
         .iter()
         .filter(|&&p| r.parts[p as usize] == Part::Box)
         .count();
-    assert!(box_kept * 200 < out.pixels.len(), "{box_kept} box points kept");
+    assert!(
+        box_kept * 200 < out.pixels.len(),
+        "{box_kept} box points kept"
+    );
 }
 
 #[test]
@@ -141,40 +178,69 @@ fn outputs_are_reused_and_bounds_limit_the_points() {
         max: Vector3::new(0.5, 0.8, 0.5),
     };
     let roi = roi_from_bounds(&legs, &s.cam.lab, &s.cam.intrinsics, 2).unwrap();
-    segment_subject(&r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &legs, &mut out).unwrap();
+    segment_subject(
+        &r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &legs, &mut out,
+    )
+    .unwrap();
     assert!(out.points.len() > 200 && out.points.iter().all(|p| p[1] <= 0.8));
 }
 
 #[test]
 fn empty_scene_and_bad_input() {
     let s = setup(Camera::front(0.0), &Scene::lab_trial(0.0).without_person());
-    let r = s.cam.render(&Scene::lab_trial(0.0).without_person(), D435, 5);
+    let r = s
+        .cam
+        .render(&Scene::lab_trial(0.0).without_person(), D435, 5);
     let found = find_subject(&r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg).unwrap();
-    assert!(found.is_none(), "found a person in an empty scene: {found:?}");
+    assert!(
+        found.is_none(),
+        "found a person in an empty scene: {found:?}"
+    );
     let zeros = vec![0u16; 848 * 480];
-    assert!(find_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg).unwrap().is_none());
+    assert!(find_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg)
+        .unwrap()
+        .is_none());
     let mut out = SubjectPoints::new();
     let all = LabBounds {
         min: Vector3::repeat(-5.0),
         max: Vector3::repeat(5.0),
     };
     let roi = Roi::full(&s.cam.intrinsics, 2);
-    segment_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &all, &mut out).unwrap();
+    segment_subject(
+        &zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &all, &mut out,
+    )
+    .unwrap();
     assert!(out.points.is_empty());
     let bad_roi = Roi { u1: 900, ..roi };
-    let e = segment_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &bad_roi, &all, &mut out);
+    let e = segment_subject(
+        &zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &bad_roi, &all, &mut out,
+    );
     assert!(matches!(e, Err(Error::Input(m)) if m.contains("roi")));
     let bad = LabBounds {
         min: Vector3::repeat(f64::NAN),
         max: Vector3::repeat(5.0),
     };
-    let e = segment_subject(&zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &bad, &mut out);
+    let e = segment_subject(
+        &zeros, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &bad, &mut out,
+    );
     assert!(matches!(e, Err(Error::Input(m)) if m.contains("bounds")));
-    let e = segment_subject(&zeros[1..], 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &all, &mut out);
+    let e = segment_subject(
+        &zeros[1..],
+        0.001,
+        &s.rays,
+        &s.cam.lab,
+        &s.bg,
+        &roi,
+        &all,
+        &mut out,
+    );
     assert!(matches!(e, Err(Error::Input(m)) if m.contains("848x480")));
     // no floor in view: the camera looks at the wall only
     let e = estimate_floor(&zeros, 0.001, &s.rays).unwrap_err();
-    assert!(matches!(e, Error::Calibration(ref m) if m.contains("no floor")), "{e}");
+    assert!(
+        matches!(e, Error::Calibration(ref m) if m.contains("no floor")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -186,9 +252,18 @@ fn floor_and_lab_frame_from_depth() {
         let frames: Vec<Vec<u16>> = (0..3).map(|k| cam.render(&scene, D435, k).depth).collect();
         let floor = estimate_floor(&frames[0], 0.001, &rays).unwrap();
         let up_cam = cam.lab.rotation.transpose() * Vector3::y();
-        let err = floor.normal.dot(&up_cam).clamp(-1.0, 1.0).acos().to_degrees();
+        let err = floor
+            .normal
+            .dot(&up_cam)
+            .clamp(-1.0, 1.0)
+            .acos()
+            .to_degrees();
         assert!(err < 0.5, "yaw {yaw}: floor normal off by {err} deg");
-        assert!((floor.offset - 1.0).abs() < 0.01, "camera height {}", floor.offset);
+        assert!(
+            (floor.offset - 1.0).abs() < 0.01,
+            "camera height {}",
+            floor.offset
+        );
         let refs: Vec<&[u16]> = frames.iter().map(|f| f.as_slice()).collect();
         let lab = estimate_lab_frame(&refs, 0.001, &rays).unwrap();
         // origin under the person, X toward the camera, camera 1 m high
@@ -200,6 +275,9 @@ fn floor_and_lab_frame_from_depth() {
         assert!((lab.camera_position().y - 1.0).abs() < 0.01);
         let x_true = cam.lab.rotation * lab.rotation.row(0).transpose();
         let to_cam = Vector3::new(cam.lab.translation.x, 0.0, cam.lab.translation.z).normalize();
-        assert!(x_true.dot(&to_cam) > 5f64.to_radians().cos(), "X {x_true:?}");
+        assert!(
+            x_true.dot(&to_cam) > 5f64.to_radians().cos(),
+            "X {x_true:?}"
+        );
     }
 }

@@ -37,7 +37,9 @@ fn hit(shape: &Shape, o: &Vector3<f64>, d: &Vector3<f64>) -> Option<f64> {
     let eps = 1e-9;
     match *shape {
         Shape::Floor => (d.y.abs() > eps).then(|| -o.y / d.y).filter(|&t| t > eps),
-        Shape::WallX(x0) => (d.x.abs() > eps).then(|| (x0 - o.x) / d.x).filter(|&t| t > eps),
+        Shape::WallX(x0) => (d.x.abs() > eps)
+            .then(|| (x0 - o.x) / d.x)
+            .filter(|&t| t > eps),
         Shape::Cuboid(lo, hi) => {
             let (mut t0, mut t1) = (f64::MIN, f64::MAX);
             for k in 0..3 {
@@ -83,7 +85,9 @@ fn hit(shape: &Shape, o: &Vector3<f64>, d: &Vector3<f64>) -> Option<f64> {
             let p = o - c;
             let (a, b) = (d.norm_squared(), p.dot(d));
             let disc = b * b - a * (p.norm_squared() - r * r);
-            (disc >= 0.0).then(|| (-b - disc.sqrt()) / a).filter(|&t| t > eps)
+            (disc >= 0.0)
+                .then(|| (-b - disc.sqrt()) / a)
+                .filter(|&t| t > eps)
         }
     }
 }
@@ -107,7 +111,10 @@ impl Scene {
         let mut shapes = vec![
             (Shape::Floor, Part::Floor),
             (Shape::WallX(-1.5), Part::Wall),
-            (Shape::Cuboid(v(-0.9, 0.0, -0.3), v(-0.4, 0.31, 0.3)), Part::Box),
+            (
+                Shape::Cuboid(v(-0.9, 0.0, -0.3), v(-0.4, 0.31, 0.3)),
+                Part::Box,
+            ),
             (Shape::Cylinder(0.2, 1.2, 0.15, 0.0, 0.5), Part::Clutter),
         ];
         let person = [
