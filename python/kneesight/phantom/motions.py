@@ -187,7 +187,8 @@ def single_leg_squat(
         legs = {
             st: {"hip_flex": 4.0 + 0.8 * (knee - 5.0), "knee": knee,
                  "ankle": 2.0 + 0.4 * (knee - 5.0), "hip_add": 4.0 + 0 * t},
-            free: {"hip_flex": 30.0 + 10 * frac, "knee": 70.0 + 0 * t, "ankle": -10.0 + 0 * t,
+            free: {"hip_flex": 30.0 + 0.6 * (knee - 5.0), "knee": 70.0 + 0.8 * (knee - 5.0),
+                   "ankle": -10.0 + 0 * t,
                    "hip_add": -3.0 + 0 * t},
         }  # fmt: skip
         arms = {s: np.stack([50 * frac, 25 + 0 * t, 20 + 0 * t], -1) for s in SIDES}
@@ -324,8 +325,10 @@ def single_leg_landing(
                         (pkt + 0.4, 0.5 * pk), (end, 0.35 * pk)])  # fmt: skip
         ankle = track(t, [(0, 2), (t0, 2), (lo, -15), (ic, -25), (ic + 0.07, 5), (pkt, 22),
                           (pkt + 0.4, 15), (end, 12)])  # fmt: skip
-        free_hip = track(t, [(0, 4), (t0, 4), (lo, 35), (end, 40)])
-        free_knee = track(t, [(0, 5), (t0, 5), (lo, 60), (end, 75)])
+        # The free leg stays clear of the floor as the stance leg flexes.
+        w = track(t, [(0, 0), (t0, 0), (lo, 1)])
+        free_hip = (1 - w) * hip + w * (track(t, [(lo, 35), (end, 40)]) + 0.6 * knee)
+        free_knee = (1 - w) * knee + w * (track(t, [(lo, 60), (end, 70)]) + 0.8 * knee)
         act = track(t, [(0, 0), (ic, 0), (pkt, 1), (pkt + 0.4, 0.6), (end, 0.4)])
         trunk = track(t, [(0, 3), (t0, 3), (ic, 10), (pkt, 30), (end, 15)])
         arms = _arms(
@@ -338,13 +341,12 @@ def single_leg_landing(
         stance = np.where(on_box, bh, np.where(t >= ic, 0.0, np.nan))
         legs = {
             st: {"hip_flex": hip, "knee": knee, "ankle": ankle, "hip_add": 3.0 * (t >= ic)},
-            free: {"hip_flex": np.where(on_box, hip, free_hip),
-                   "knee": np.where(on_box, knee, free_knee),
-                   "ankle": np.where(on_box, ankle, -15.0), "hip_add": -3.0 * (t >= lo)},
+            free: {"hip_flex": free_hip, "knee": free_knee,
+                   "ankle": (1 - w) * ankle - 15.0 * w, "hip_add": -3.0 * w},
         }  # fmt: skip
         xz = np.zeros((t.size, 2))
         xz[on_box, 0] = box_front - 0.21
-        sup = {st: stance, free: np.where(on_box, bh, np.nan)}
+        sup = {st: stance, free: np.where(t <= t0, bh, np.nan)}
         return _compose(t, valgus, legs, trunk, arms, {st: act, free: 0 * t}, sup, xz)
 
     return Motion("single_leg_landing", end, valgus, sampler, box_height=bh,

@@ -217,8 +217,6 @@ def render_trial(
     InputError
         Bad arguments (the message names the parameter).
     """
-    from kneesight.io import RecordingWriter  # type: ignore[attr-defined]
-
     out = Path(out_path)
     csv_path, json_path = truth_paths(out)
     png = out.with_name(out.name + ".preview.png") if preview else None
@@ -228,6 +226,8 @@ def render_trial(
                 raise RecordingError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
     if not out.parent.is_dir():
         raise InputError(f"out_path: directory {out.parent} does not exist")
+    from kneesight.io import RecordingWriter  # type: ignore[attr-defined]
+
     model = noise if isinstance(noise, NoiseModel) else (NoiseModel() if noise else None)
     sim = simulate(body, motion, camera, duration_s=duration_s, dropped_frames=dropped_frames)
     serial = f"PHANTOM{int(seed) % 10**8:08d}"
