@@ -198,7 +198,11 @@ def detect_events(
     -------
     dict
         ``initial_contact_s``, ``peak_knee_flexion_s``, ``take_off_s``, ``second_contact_s``
-        in seconds from the first frame, None when absent.
+        in seconds from the first frame, None when absent. Initial contact is the first floor
+        contact after a flight; take-off the first airborne frame leaving the floor after it
+        (or, with no later one, the jump that led to the landing); second contact the next
+        landing; peak knee flexion the maximum over supported legs in the contact starting at
+        initial contact (over the whole trial if there is no landing, when above 20 deg).
     """
     floor = np.zeros(times.size, dtype=bool)
     air = np.ones(times.size, dtype=bool)
@@ -209,6 +213,7 @@ def detect_events(
         ("initial_contact_s", "peak_knee_flexion_s", "take_off_s", "second_contact_s")
     )
     landing = np.flatnonzero(floor[1:] & air[:-1]) + 1
+    leave = np.flatnonzero(floor[:-1] & air[1:]) + 1  # first airborne frame after the floor
     knee = np.where(
         np.stack([np.isfinite(support[s]) for s in SIDES]),
         np.stack([knee_flexion[s] for s in SIDES]),
@@ -219,14 +224,19 @@ def detect_events(
         ic = int(landing[0])
         ev["initial_contact_s"] = float(times[ic])
         lo = ic
-        off = np.flatnonzero(air[ic:])
-        if off.size:
-            to = ic + int(off[0])
+        after = leave[leave > ic]
+        before = leave[leave < ic]
+        if after.size:
+            to = int(after[0])
             ev["take_off_s"] = float(times[to])
             hi = to
             later = landing[landing > to]
             if later.size:
                 ev["second_contact_s"] = float(times[int(later[0])])
+        elif before.size:  # a jump that led to the landing (no box)
+            ev["take_off_s"] = float(times[int(before[-1])])
+    elif leave.size:
+        ev["take_off_s"] = float(times[int(leave[0])])
     seg = knee[lo:hi]
     if seg.size and np.isfinite(seg).any() and (landing.size or np.nanmax(seg) > 20.0):
         ev["peak_knee_flexion_s"] = float(times[lo + int(np.argmax(seg))])

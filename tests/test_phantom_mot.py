@@ -1,0 +1,115 @@
+"""Driving the phantom with an OpenSim .mot file (generated here, with real-looking timing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kneesight.errors import InputError
+from kneesight.phantom import Body, CameraPlacement, motions, simulate
+from kneesight.phantom.mot import read_mot
+
+TAKE_OFF, LANDING = 1.0, 1.4
+
+
+def _hop(body: Body) -> dict[str, np.ndarray]:
+    """A countermovement hop at 100 Hz: stand, dip, take off, 0.4 s flight, land, stand."""
+    t = np.round(np.arange(0.0, 2.2, 0.01), 4)
+    knee = np.interp(t, [0, 0.5, 0.85, TAKE_OFF, LANDING, 1.6, 2.2], [5, 5, 60, 5, 10, 50, 8])
+    ty_stance = 0.05 + (body.thigh_length + body.shank_length) * np.cos(np.radians(knee / 2))
+    ty = ty_stance.copy()
+    fl = (t > TAKE_OFF) & (t < LANDING)
+    i0, i1 = np.flatnonzero(fl)[[0, -1]]
+    a, b = ty_stance[i0 - 1], ty_stance[i1 + 1]
+    tt = t[fl] - t[i0 - 1]
+    T = t[i1 + 1] - t[i0 - 1]
+    v0 = (b - a + 0.5 * 9.81 * T * T) / T
+    ty[fl] = a + v0 * tt - 0.5 * 9.81 * tt * tt
+    cols = {"time": t, "pelvis_tilt": 0 * t, "pelvis_list": 0 * t, "pelvis_rotation": 0 * t,
+            "pelvis_tx": 0.3 + 0 * t, "pelvis_ty": ty, "pelvis_tz": -0.2 + 0 * t}  # fmt: skip
+    for s in "lr":
+        cols[f"hip_flexion_{s}"] = knee / 2
+        cols[f"hip_adduction_{s}"] = 0 * t
+        cols[f"hip_rotation_{s}"] = 0 * t
+        cols[f"knee_angle_{s}"] = knee
+        cols[f"ankle_angle_{s}"] = knee / 2
+    return cols
+
+
+def _write(path, cols, degrees: bool) -> None:
+    names = list(cols)
+    data = np.stack([cols[n] for n in names], -1)
+    if not degrees:
+        rot = [k for k, n in enumerate(names) if n != "time" and not n.startswith("pelvis_t")]
+        data[:, rot] = np.radians(data[:, rot])
+    flag = "yes" if degrees else "no"
+    head = (
+        f"Coordinates\nversion=1\nnRows={len(data)}\nnColumns={len(names)}\n"
+        f"inDegrees={flag}\n\nUnits are S.I. units\nendheader\n"
+    )
+    rows = "\n".join("\t".join(f"{v:.8f}" for v in r) for r in data)
+    path.write_text(head + "\t".join(names) + "\n" + rows + "\n")
+
+
+@pytest.mark.parametrize("degrees", [True, False])
+def test_mot_drives_the_body_with_real_timing(tmp_path, degrees):
+    body = Body()
+    cols = _hop(body)
+    path = tmp_path / "hop.mot"
+    _write(path, cols, degrees)
+    motion = motions.from_mot(path)
+    assert motion.duration_s == pytest.approx(2.19)
+    sim = simulate(body, motion, CameraPlacement("d435", (424, 240), 90))
+    tr = sim.truth
+    assert len(tr["frame"]) == int(2.19 * 90) + 1
+    # Angles are the file's, resampled at the camera's frame times.
+    expect = np.interp(tr["time_s"], cols["time"], cols["knee_angle_r"])
+    np.testing.assert_allclose(tr["knee_flexion_r"], expect, atol=1e-3)
+    # Events come from the feet's height.
+    ev = sim.events
+    assert ev["take_off_s"] == pytest.approx(TAKE_OFF, abs=0.03)
+    assert ev["initial_contact_s"] == pytest.approx(LANDING, abs=0.03)
+    assert ev["peak_knee_flexion_s"] == pytest.approx(1.6, abs=0.03)
+    assert ev["second_contact_s"] is None
+    # Feet on the floor while standing, none below it ever.
+    for s in "lr":
+        low = sim.skin.lowest_foot_point(sim.placement.pose, s)
+        assert low.min() > -1e-6
+        standing = tr["time_s"] < 0.5
+        np.testing.assert_allclose(low[standing], 0.0, atol=1e-6)
+        assert low.max() > 0.1  # the hop leaves the floor
+    # The flight phase is found where the file's pelvis rises.
+    air = ~np.isfinite(sim.placement.support["r"])
+    t_air = sim.times[air]
+    assert t_air.min() == pytest.approx(TAKE_OFF, abs=0.04)
+    assert t_air.max() == pytest.approx(LANDING, abs=0.04)
+    # Centred on the lab origin where the feet stand.
+    mid = 0.5 * (tr["ajc_l_x"][0] + tr["ajc_r_x"][0]), 0.5 * (tr["ajc_l_z"][0] + tr["ajc_r_z"][0])
+    assert abs(mid[0]) < 1e-6 and abs(mid[1]) < 1e-6
+
+
+def test_landing_after_a_drop_is_initial_contact(tmp_path):
+    body = Body()
+    cols = _hop(body)
+    # Start the file at the top of the hop: the first contact is then a landing.
+    keep = cols["time"] >= 1.2
+    cols = {k: v[keep] for k, v in cols.items()}
+    cols["time"] = cols["time"] - cols["time"][0]
+    path = tmp_path / "land.mot"
+    _write(path, cols, True)
+    sim = simulate(body, motions.from_mot(path), CameraPlacement("d435", (424, 240), 60))
+    assert sim.events["initial_contact_s"] == pytest.approx(LANDING - 1.2, abs=0.04)
+    assert sim.events["peak_knee_flexion_s"] == pytest.approx(1.6 - 1.2, abs=0.04)
+
+
+def test_bad_mot_files_are_named(tmp_path):
+    p = tmp_path / "bad.mot"
+    p.write_text("no header here\n1 2 3\n")
+    with pytest.raises(InputError, match="bad.mot"):
+        read_mot(p)
+    p2 = tmp_path / "short.mot"
+    _write(p2, {"time": np.arange(5) * 0.01, "knee_angle_r": np.zeros(5)}, True)
+    with pytest.raises(InputError, match="hip_flexion"):
+        motions.from_mot(p2)
+    with pytest.raises(InputError, match="missing.mot"):
+        motions.from_mot(tmp_path / "missing.mot")
