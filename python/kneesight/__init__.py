@@ -7,6 +7,7 @@ dorsiflexion and foot arch collapse. Conventions live in :mod:`kneesight.convent
 
 from kneesight._core import Intrinsics
 from kneesight._core import __version__ as __version__
+from kneesight.analysis.recording import analyze
 from kneesight.deproject import deproject
 from kneesight.errors import (
     CalibrationError,
@@ -23,5 +24,6 @@ __all__ = [
     "KneesightError",
     "RecordingError",
     "TrackingError",
+    "analyze",
     "deproject",
 ]

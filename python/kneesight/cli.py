@@ -13,7 +13,7 @@ import sys
 from kneesight import __version__
 from kneesight.errors import KneesightError
 
-COMMANDS: tuple[str, ...] = ("export", "summarize", "phantom")
+COMMANDS: tuple[str, ...] = ("analyze", "demo", "export", "summarize", "phantom")
 """Command modules under ``kneesight.commands``, in ``--help`` order."""
 
 

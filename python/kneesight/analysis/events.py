@@ -252,15 +252,9 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     place("take_off_s", to, "no take-off after the first landing")
 
     end = to[0] if to is not None else n
-    kf = (
-        np.nanmean(
-            np.stack([np.asarray(table["knee_flexion_l"]), np.asarray(table["knee_flexion_r"])]),
-            axis=0,
-        )
-        if np.isfinite(np.asarray(table["knee_flexion_l"])).any()
-        or np.isfinite(np.asarray(table["knee_flexion_r"])).any()
-        else np.full(n, np.nan)
-    )
+    both = np.stack([np.asarray(table["knee_flexion_l"]), np.asarray(table["knee_flexion_r"])])
+    count = np.isfinite(both).sum(axis=0)
+    kf = np.where(count > 0, np.nansum(both, axis=0) / np.maximum(count, 1), np.nan)
     seg = kf[ic_row:end]
     if np.isfinite(seg).any():
         k = ic_row + int(np.nanargmax(seg))

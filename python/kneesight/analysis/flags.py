@@ -182,18 +182,6 @@ def evaluate_flags(
                 f"peak ankle dorsiflexion {v} deg is below {t} deg",
             )
         )
-    v = metrics["knee_to_ankle_separation_ratio"].get("peak_knee_flexion")
-    t = th["knee_separation_ratio_low"]["threshold"]
-    out.append(
-        _check(
-            "knee_separation_ratio_low",
-            None,
-            v,
-            t,
-            "<",
-            f"knee-to-ankle separation ratio {v} is below {t}",
-        )
-    )
     asym = metrics["asymmetry"]
     t = th["left_right_asymmetry"]["threshold"]
     for q in ("fppa", "knee_valgus", "hip_adduction", "hip_internal_rotation"):

@@ -13,7 +13,6 @@ VALGUS_FLAGS = frozenset(
     {
         "fppa_above_normal",
         "hip_internal_rotation_excessive",
-        "knee_separation_ratio_low",
         "left_right_asymmetry",
     }
 )

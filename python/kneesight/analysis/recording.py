@@ -1,0 +1,256 @@
+"""Analyse a recording: subject calibration, tracking (streamed), then the trial analysis.
+
+Depth frames are never kept: the tracker consumes them one at a time and only the small
+per-frame kinematics rows (about 50 numbers a frame) are collected.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kneesight.analysis.pipeline import analyze_kinematics
+from kneesight.analysis.result import TrialResult
+from kneesight.analysis.table import PER_SIDE, Table
+from kneesight.errors import CalibrationError, InputError, RecordingError
+
+Progress = Callable[[int, int | None], None]
+"""``progress(frames_done, frames_total_or_None)``."""
+
+CALIBRATION_SOURCES = ("static recording", "subject file", "first quiet second of the trial")
+
+
+def _need_file(path: str | Path, what: str) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise RecordingError(f"{p}: {what} not found")
+    if not p.is_file():
+        raise RecordingError(f"{p}: {what} is not a file")
+    return p.resolve()
+
+
+def _progress_bar(progress: Progress | bool | None, total: int | None, desc: str) -> Any:
+    """A callable ``update(done)`` and a ``close()``; tqdm on a terminal unless disabled."""
+    if callable(progress):
+        cb = progress
+
+        class _Cb:
+            def __init__(self) -> None:
+                self.n = 0
+
+            def update(self, k: int = 1) -> None:
+                self.n += k
+                cb(self.n, total)
+
+            def close(self) -> None:
+                pass
+
+        return _Cb()
+    enabled = progress is True or (progress is None and sys.stderr.isatty())
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="frame", disable=not enabled, leave=False)
+
+
+def _recording_info(path: Path) -> dict[str, Any]:
+    """fps, intrinsics, depth scale, dropped frames and frame count of a recording."""
+    from kneesight.io import open_recording
+
+    with open_recording(path) as rec:
+        info: dict[str, Any] = {
+            "fps": float(rec.fps),
+            "intrinsics": rec.intrinsics,
+            "depth_scale": float(rec.depth_scale),
+            "dropped_frames": getattr(rec, "dropped_frames", None),
+            "n_frames": None,
+        }
+        try:
+            info["n_frames"] = len(rec)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    return info
+
+
+def _track(
+    tracker: Any, path: Path, progress: Progress | bool | None, total: int | None, desc: str
+) -> tuple[Table, dict[str, list[float]]]:
+    """Track a recording frame by frame into a kinematics table (and per-DOF SDs)."""
+    frames: list[int] = []
+    stamps: list[float] = []
+    tracked: list[float] = []
+    conf: list[float] = []
+    values: list[np.ndarray] = []
+    dof_sd: dict[str, list[float]] = {}
+    bar = _progress_bar(progress, total, desc)
+    try:
+        for fr in tracker.track_recording(path):
+            frames.append(int(fr.frame_number))
+            stamps.append(float(fr.timestamp_ms))
+            ok = bool(fr.tracked)
+            tracked.append(1.0 if ok else 0.0)
+            conf.append(float(fr.confidence) if fr.confidence is not None else np.nan)
+            v = np.asarray(fr.values, dtype=np.float64).reshape(-1)
+            if v.size != len(PER_SIDE):
+                raise InputError(
+                    f"{path}: tracker gave {v.size} values for frame {fr.frame_number}, "
+                    f"expected {len(PER_SIDE)}"
+                )
+            values.append(v if ok else np.full(len(PER_SIDE), np.nan))
+            for k, sd in (getattr(fr, "dof_sd", None) or {}).items():
+                if ok and sd is not None and np.isfinite(sd):
+                    dof_sd.setdefault(k, []).append(float(sd))
+            bar.update(1)
+    finally:
+        bar.close()
+    if not frames:
+        raise RecordingError(f"{path}: the recording holds no depth frame")
+    vals = np.stack(values) if values else np.empty((0, len(PER_SIDE)))
+    t_ms = np.asarray(stamps)
+    table: Table = {
+        "frame": np.asarray(frames, dtype=np.float64),
+        "time_s": (t_ms - t_ms[0]) / 1000.0,
+        "tracked": np.asarray(tracked),
+        "confidence": np.asarray(conf),
+    }
+    for i, c in enumerate(PER_SIDE):
+        table[c] = vals[:, i].copy()
+    return table, dof_sd
+
+
+def _first_second(path: Path, fps: float) -> Iterator[Any]:
+    from kneesight.io import open_recording
+
+    with open_recording(path) as rec:
+        yield from islice(iter(rec), max(int(round(fps)), 1))
+
+
+def analyze(
+    recording: str | Path,
+    static: str | Path | None = None,
+    subject: str | Path | None = None,
+    *,
+    sex: str | None = None,
+    stature_m: float | None = None,
+    progress: Progress | bool | None = None,
+) -> TrialResult:
+    """Analyse a drop-jump recording.
+
+    Parameters
+    ----------
+    recording : str or Path
+        The trial (``.db3`` or ``.bag``).
+    static : str or Path, optional
+        A static standing recording of the same subject: calibrates the subject model and gives
+        the static alignment.
+    subject : str or Path, optional
+        A saved subject calibration (``SubjectCalibration.save``) instead of ``static``.
+        With neither, the first second of the trial (quiet standing on the box) calibrates
+        the subject, and the result says so.
+    sex : {"female", "male"}, optional
+        Selects the FPPA normal range (the wider female range when not given).
+    stature_m : float, optional
+        Standing height, helps size the model.
+    progress : callable, bool or None
+        ``progress(done, total)``, True/False for a tqdm bar, None for a bar on a terminal.
+
+    Returns
+    -------
+    TrialResult
+
+    Raises
+    ------
+    RecordingError
+        A recording is missing, corrupt or truncated (the message names it).
+    CalibrationError
+        The subject cannot be calibrated (e.g. nobody stands in the static recording).
+    InputError
+        Both ``static`` and ``subject`` given, or another bad argument.
+    """
+    if static is not None and subject is not None:
+        raise InputError("give either a static recording or a subject calibration, not both")
+    rec = _need_file(recording, "recording")
+    from kneesight import tracking
+
+    info = _recording_info(rec)
+    fps = info["fps"]
+    static_table: Table | None = None
+    if subject is not None:
+        sub = _need_file(subject, "subject calibration file")
+        cal = tracking.SubjectCalibration.load(sub)
+        cal_info: dict[str, Any] = {"source": "subject file", "path": str(sub)}
+    elif static is not None:
+        st = _need_file(static, "static recording")
+        cal = tracking.calibrate_subject(st, stature_m=stature_m)
+        cal_info = {"source": "static recording", "path": str(st)}
+    else:
+        try:
+            cal = tracking.calibrate_subject(list(_first_second(rec, fps)), stature_m=stature_m)
+        except CalibrationError as e:
+            raise CalibrationError(
+                f"{rec}: no static recording given and the first second of the trial cannot "
+                f"calibrate the subject ({e}); record a static standing trial and pass --static"
+            ) from None
+        cal_info = {
+            "source": "first quiet second of the trial",
+            "path": str(rec),
+            "note": "no static trial: the subject model was sized from the trial's first second",
+        }
+    sex = sex or _calibration_sex(cal)
+    tracker = tracking.Tracker(cal)
+    if static is not None:
+        st_info = _recording_info(Path(cal_info["path"]))
+        static_table, _ = _track(
+            tracking.Tracker(cal), Path(cal_info["path"]), progress, st_info["n_frames"], "static"
+        )
+    table, dof_sd = _track(tracker, rec, progress, info["n_frames"], "tracking")
+    dropped = info["dropped_frames"]
+    if isinstance(dropped, list | tuple | set):
+        dropped = len(dropped)
+    result = analyze_kinematics(
+        table,
+        fps=fps,
+        static=static_table,
+        calibration_info=cal_info,
+        sex=sex,
+        dropped=dropped if isinstance(dropped, int) else None,
+    )
+    result.recording = str(rec)
+    result.camera = _camera(info, tracker)
+    result.data_quality["dof_sd_deg"] = {
+        k: round(float(np.median(v)), 2) for k, v in sorted(dof_sd.items()) if v
+    }
+    if result.frames["tracked"] == 0:
+        result.warnings.append(
+            f"{rec}: the skeleton was not tracked in any frame (no person found?): nothing "
+            "could be measured"
+        )
+    return result
+
+
+def _calibration_sex(cal: Any) -> str | None:
+    s = getattr(cal, "sex", None)
+    return s if s in ("female", "male") else None
+
+
+def _camera(info: dict[str, Any], tracker: Any) -> dict[str, Any]:
+    i = info["intrinsics"]
+    intr = {
+        k: getattr(i, k) for k in ("width", "height", "fx", "fy", "ppx", "ppy", "model", "coeffs")
+    }
+    lab = getattr(tracker, "lab_frame", None)
+    m = None
+    for name in ("lab_from_camera", "matrix", "transform"):
+        if lab is not None and getattr(lab, name, None) is not None:
+            m = np.asarray(getattr(lab, name), dtype=np.float64)
+            break
+    if m is None and lab is not None and np.shape(lab) == (4, 4):
+        m = np.asarray(lab, dtype=np.float64)
+    out: dict[str, Any] = {"intrinsics": intr, "depth_scale": info["depth_scale"]}
+    if m is not None and m.shape == (4, 4):
+        out["lab_from_camera"] = m.tolist()
+    return out

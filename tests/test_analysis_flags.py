@@ -1,0 +1,82 @@
+"""Screening flags and guidance on phantom ground truth (neutral, high valgus, genu valgum)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kneesight.analysis import analyze_kinematics
+from kneesight.analysis.flags import evaluate_flags, thresholds
+from kneesight.errors import InputError
+from kneesight.phantom import Body, CameraPlacement, ValgusProfile, motions, simulate
+
+FPS = 60
+VALGUS_FLAGS = {"fppa_above_normal", "hip_internal_rotation_excessive", "left_right_asymmetry"}
+
+
+def _analyse(valgus: ValgusProfile, sex: str | None = "female"):
+    body, cam = Body(1.70, "female"), CameraPlacement(fps=FPS)
+    trial = simulate(body, motions.drop_vertical_jump(valgus=valgus), cam)
+    static = simulate(body, motions.static(duration_s=1.0, valgus=valgus), cam)
+    return analyze_kinematics(trial.truth, fps=FPS, static=static.truth, sex=sex), trial
+
+
+def test_every_flag_names_threshold_units_and_source() -> None:
+    r, _ = _analyse(ValgusProfile.high(static_knee_valgus=8.0))
+    assert r.flags
+    for f in r.flags:
+        assert f["fired"] is True
+        assert isinstance(f["threshold"], int | float)
+        assert f["units"] and f["source"] and f["finding"]
+        assert f["side"] in ("l", "r", None)
+    for spec in thresholds().values():
+        if isinstance(spec, dict):
+            assert spec["source"] and spec["units"]
+
+
+def test_valgus_flags_fire_on_high_valgus_phantom_not_on_neutral() -> None:
+    neutral, _ = _analyse(ValgusProfile.neutral())
+    high, trial = _analyse(ValgusProfile.high())
+    fired_high = {(f["id"], f["side"]) for f in high.flags}
+    assert ("fppa_above_normal", "l") in fired_high
+    assert ("fppa_above_normal", "r") in fired_high
+    assert not any(f["id"] == "fppa_above_normal" for f in neutral.flags)
+    assert not any(f["id"] == "static_genu_valgum" for f in neutral.flags + high.flags)
+    ids = {i["id"] for i in high.guidance["items"]}
+    assert {"hip_strengthening", "movement_retraining"} <= ids
+
+
+def test_events_within_one_frame_of_phantom_truth() -> None:
+    r, trial = _analyse(ValgusProfile.high())
+    for k, v in trial.events.items():
+        assert v is not None
+        assert r.events.times[k] is not None, (k, r.events.reasons)
+        assert abs(r.events.times[k] - v) * FPS <= 1.0 + 1e-6, (k, r.events.times[k], v)
+
+
+def test_static_genu_valgum_gets_orthopaedist_referral() -> None:
+    r, _ = _analyse(ValgusProfile.neutral(static_knee_valgus=8.0))
+    assert {f["side"] for f in r.flags if f["id"] == "static_genu_valgum"} == {"l", "r"}
+    referral = [i["id"] for i in r.guidance["referral"]]
+    assert "orthopaedist" in referral
+    normal, _ = _analyse(ValgusProfile.neutral())
+    assert "orthopaedist" not in [i["id"] for i in normal.guidance["referral"]]
+
+
+def test_guidance_is_screening_information() -> None:
+    r, _ = _analyse(ValgusProfile.neutral())
+    assert "not a diagnosis" in r.guidance["disclaimer"]
+    assert "physical_therapist" in [i["id"] for i in r.guidance["referral"]]
+
+
+def test_fppa_threshold_follows_sex_and_says_when_unknown() -> None:
+    r, _ = _analyse(ValgusProfile.neutral(static_knee_valgus=4.0), sex=None)
+    fppa = r.peaks["r"]["fppa"]
+    assert 8.0 < fppa < 13.0  # between the male and female upper limits
+    male = evaluate_flags(r.peaks, r.metrics, "male")
+    unknown = evaluate_flags(r.peaks, r.metrics, None)
+    assert any(c["id"] == "fppa_above_normal" and c["fired"] for c in male)
+    check = next(c for c in unknown if c["id"] == "fppa_above_normal")
+    assert not check["fired"] and check["threshold"] == 13
+    assert "sex not given" in check["sex_note"]
+    with pytest.raises(InputError, match="sex"):
+        evaluate_flags(r.peaks, r.metrics, "other")
