@@ -46,6 +46,7 @@ def analyze_kinematics(
     calibration_info: dict[str, Any] | None = None,
     sex: str | None = None,
     dropped: int | None = None,
+    static_alignment_given: dict[str, Any] | None = None,
 ) -> TrialResult:
     """Analyse one drop-jump trial from its kinematics table.
 
@@ -66,6 +67,9 @@ def analyze_kinematics(
         Selects the FPPA normal range; None uses the wider female range and says so.
     dropped : int, optional
         Dropped frames reported by the recording (default: gaps in ``frame``).
+    static_alignment_given : dict, optional
+        Static alignment per side (``{"l": {"knee_valgus": deg, ...}, "r": ...}``) from a saved
+        subject calibration; used when ``static`` is None.
 
     Returns
     -------
@@ -89,6 +93,9 @@ def analyze_kinematics(
         st_table = as_kinematics_table(static)
         st = static_alignment(st_table)
         st_source = "static standing trial (mean of its tracked frames)"
+    elif static_alignment_given is not None:
+        st = {s: dict(static_alignment_given.get(s, {})) for s in ("l", "r")}
+        st_source = "saved subject calibration (standing alignment measured at calibration)"
     else:
         rows = quiet_standing_rows(t, float(fps), events.times.get("initial_contact_s"))
         st = static_alignment(t, rows) if rows is not None else None

@@ -78,14 +78,15 @@ def _recording_info(path: Path) -> dict[str, Any]:
 
 def _track(
     tracker: Any, path: Path, progress: Progress | bool | None, total: int | None, desc: str
-) -> tuple[Table, dict[str, list[float]]]:
-    """Track a recording frame by frame into a kinematics table (and per-DOF SDs)."""
+) -> tuple[Table, dict[str, list[float]], dict[str, int]]:
+    """Track a recording frame by frame into a kinematics table, per-DOF SDs, status counts."""
     frames: list[int] = []
     stamps: list[float] = []
     tracked: list[float] = []
     conf: list[float] = []
     values: list[np.ndarray] = []
     dof_sd: dict[str, list[float]] = {}
+    status: dict[str, int] = {}
     bar = _progress_bar(progress, total, desc)
     try:
         for fr in tracker.track_recording(path):
@@ -101,6 +102,8 @@ def _track(
                     f"expected {len(PER_SIDE)}"
                 )
             values.append(v if ok else np.full(len(PER_SIDE), np.nan))
+            st = str(getattr(fr, "status", "tracked" if ok else "untracked"))
+            status[st] = status.get(st, 0) + 1
             for k, sd in (getattr(fr, "dof_sd", None) or {}).items():
                 if ok and sd is not None and np.isfinite(sd):
                     dof_sd.setdefault(k, []).append(float(sd))
@@ -119,7 +122,7 @@ def _track(
     }
     for i, c in enumerate(PER_SIDE):
         table[c] = vals[:, i].copy()
-    return table, dof_sd
+    return table, dof_sd, status
 
 
 def _first_second(path: Path, fps: float) -> Iterator[Any]:
@@ -174,17 +177,17 @@ def analyze(
     if static is not None and subject is not None:
         raise InputError("give either a static recording or a subject calibration, not both")
     rec = _need_file(recording, "recording")
+    sub = _need_file(subject, "subject calibration file") if subject is not None else None
+    st = _need_file(static, "static recording") if static is not None else None
     from kneesight import tracking
 
     info = _recording_info(rec)
     fps = info["fps"]
     static_table: Table | None = None
-    if subject is not None:
-        sub = _need_file(subject, "subject calibration file")
+    if sub is not None:
         cal = tracking.SubjectCalibration.load(sub)
         cal_info: dict[str, Any] = {"source": "subject file", "path": str(sub)}
-    elif static is not None:
-        st = _need_file(static, "static recording")
+    elif st is not None:
         cal = tracking.calibrate_subject(st, stature_m=stature_m)
         cal_info = {"source": "static recording", "path": str(st)}
     else:
@@ -201,13 +204,18 @@ def analyze(
             "note": "no static trial: the subject model was sized from the trial's first second",
         }
     sex = sex or _calibration_sex(cal)
+    given = None
+    if subject is not None:
+        kv = getattr(cal, "static_knee_valgus_deg", None)
+        if isinstance(kv, dict) and kv:
+            given = {s: {"knee_valgus": round(float(kv[s]), 2)} for s in ("l", "r") if s in kv}
     tracker = tracking.Tracker(cal)
     if static is not None:
         st_info = _recording_info(Path(cal_info["path"]))
-        static_table, _ = _track(
+        static_table, _, _ = _track(
             tracking.Tracker(cal), Path(cal_info["path"]), progress, st_info["n_frames"], "static"
         )
-    table, dof_sd = _track(tracker, rec, progress, info["n_frames"], "tracking")
+    table, dof_sd, status = _track(tracker, rec, progress, info["n_frames"], "tracking")
     dropped = info["dropped_frames"]
     if isinstance(dropped, list | tuple | set):
         dropped = len(dropped)
@@ -218,9 +226,11 @@ def analyze(
         calibration_info=cal_info,
         sex=sex,
         dropped=dropped if isinstance(dropped, int) else None,
+        static_alignment_given=given,
     )
     result.recording = str(rec)
     result.camera = _camera(info, tracker)
+    result.data_quality["frame_status"] = status
     result.data_quality["dof_sd_deg"] = {
         k: round(float(np.median(v)), 2) for k, v in sorted(dof_sd.items()) if v
     }
