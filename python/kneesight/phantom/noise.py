@@ -73,8 +73,9 @@ def occlusion_shadow(z: np.ndarray, fx: float, baseline: float, tol_px: float = 
         Stereo baseline in metres (right imager at +baseline along camera x).
     """
     valid = np.isfinite(z) & (z > 0)
-    u = np.arange(z.shape[1], dtype=np.float64)[None, :]
-    ur = np.where(valid, u - fx * baseline / np.where(valid, z, 1.0), np.inf)
+    u = np.arange(z.shape[1], dtype=np.float32)[None, :]
+    disparity = np.float32(fx * baseline) / np.where(valid, z, 1.0).astype(np.float32)
+    ur = np.where(valid, u - disparity, np.float32(np.inf))
     right_min = np.minimum.accumulate(ur[:, ::-1], axis=1)[:, ::-1]
     strictly = np.full_like(ur, np.inf)
     strictly[:, :-1] = right_min[:, 1:]
@@ -82,25 +83,40 @@ def occlusion_shadow(z: np.ndarray, fx: float, baseline: float, tol_px: float = 
 
 
 def depth_edges(z: np.ndarray, rel: float = 0.04) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels on depth discontinuities and, per pixel, the farther neighbour's depth.
+    """Pixels on the near side of depth discontinuities and the depth across them.
+
+    Parameters
+    ----------
+    z : ndarray of float, shape (H, W)
+        Depth in metres; non-finite or <= 0 where nothing was hit.
+    rel : float
+        A jump counts when the neighbour is farther by more than ``rel * z + 2 cm``.
 
     Returns
     -------
     edge : ndarray of bool, shape (H, W)
-    far : ndarray of float64, shape (H, W)
-        Depth across the discontinuity (the larger neighbouring depth), metres.
+        Valid pixels with a farther (or empty) 4-neighbour.
+    far : ndarray of float32, shape (H, W)
+        Depth of the farthest valid neighbour across the discontinuity (0 if none), metres.
     """
-    zz = np.where(np.isfinite(z) & (z > 0), z, np.inf)
+    valid = np.isfinite(z) & (z > 0)
+    zz = np.where(valid, z, np.inf).astype(np.float32)
+    thr = (rel * np.minimum(zz, 10.0) + 0.02).astype(np.float32)
     edge = np.zeros(z.shape, dtype=bool)
-    far = np.zeros(z.shape)
-    for axis in (0, 1):
-        for shift in (1, -1):
-            nb = np.roll(zz, shift, axis=axis)
-            with np.errstate(invalid="ignore"):
-                jump = (nb - zz) > rel * np.minimum(zz, 10.0) + 0.02
-            edge |= jump & np.isfinite(zz)
-            far = np.where(jump & np.isfinite(nb), np.maximum(far, nb), far)
-    return edge, far
+    far = np.zeros(z.shape, dtype=np.float32)
+    fin = np.where(valid, zz, 0.0).astype(np.float32)
+    pairs = [
+        ((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
+        ((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
+        ((slice(None, -1), slice(None)), (slice(1, None), slice(None))),
+        ((slice(1, None), slice(None)), (slice(None, -1), slice(None))),
+    ]
+    with np.errstate(invalid="ignore"):
+        for p, q in pairs:
+            jump = (zz[q] - zz[p]) > thr[p]
+            edge[p] |= jump
+            np.maximum(far[p], np.where(jump, fin[q], 0.0), out=far[p])
+    return edge & valid, far
 
 
 def apply_noise(
@@ -136,12 +152,13 @@ def apply_noise(
     valid = np.isfinite(z) & (z > 0)
     out = np.where(valid, z, 0.0)
     if model is not None:
-        field = gaussian_filter(rng.standard_normal(z.shape), model.correlation_px, mode="wrap")
+        white = rng.standard_normal(z.shape, dtype=np.float32)
+        field = gaussian_filter(white, model.correlation_px, mode="wrap", truncate=3.0)
         field *= model.subpixel / max(float(field.std()), 1e-12)
         out = out + out**2 / (fx * baseline) * field
         edge, far = depth_edges(z)
         fly = edge & (far > 0) & (rng.random(z.shape) < model.flying_pixels)
-        mix = rng.random(z.shape)
+        mix = rng.random(z.shape, dtype=np.float32)
         out = np.where(fly, mix * out + (1.0 - mix) * far, out)
         ring = binary_dilation(
             edge | (valid & ~np.roll(valid, 1, 1)) | (valid & ~np.roll(valid, -1, 1))
