@@ -1,0 +1,144 @@
+"""Phantom recordings play back with the intended intrinsics, frame numbers and count."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import kneesight.io
+from kneesight.cli import main
+from kneesight.errors import RecordingError
+from kneesight.phantom import (
+    Body,
+    CameraPlacement,
+    ValgusProfile,
+    motions,
+    read_truth_csv,
+    render_trial,
+    truth_paths,
+)
+
+needs_writer = pytest.mark.skipif(
+    not hasattr(kneesight.io, "RecordingWriter"), reason="kneesight.io.RecordingWriter missing"
+)
+CAM = CameraPlacement("d435", (424, 240), 90, distance=2.0, height=1.0, yaw=20.0)
+
+
+def _play(path):
+    """(frame_numbers, intrinsics, depth frames) read back from a recording."""
+    if hasattr(kneesight.io, "open_recording"):
+        with kneesight.io.open_recording(path) as rec:
+            frames = list(rec)
+        return [f.frame_number for f in frames], frames[0].intrinsics, [f.depth for f in frames]
+    import pyrealsense2 as rs
+
+    pipe, cfg = rs.pipeline(), rs.config()
+    cfg.enable_device_from_file(str(path), repeat_playback=False)
+    prof = pipe.start(cfg)
+    prof.get_device().as_playback().set_real_time(False)
+    numbers, depths, intr = [], [], None
+    try:
+        while True:
+            try:
+                fs = pipe.wait_for_frames(2000)
+            except RuntimeError:
+                break
+            d = fs.get_depth_frame()
+            numbers.append(d.get_frame_number())
+            depths.append(np.asanyarray(d.get_data()).copy())
+            intr = d.profile.as_video_stream_profile().intrinsics
+    finally:
+        pipe.stop()
+    return numbers, intr, depths
+
+
+@needs_writer
+def test_recording_plays_back_with_intrinsics_frame_numbers_and_count(tmp_path):
+    out = tmp_path / "dvj.db3"
+    trial = render_trial(Body(), motions.drop_vertical_jump(valgus=ValgusProfile.high()), CAM,
+                         out, seed=3, dropped_frames=(5, 6, 40), duration_s=1.0)  # fmt: skip
+    assert trial.recording == out and out.exists()
+    assert (trial.truth_csv, trial.truth_json) == truth_paths(out)
+    numbers, intr, depths = _play(out)
+    expect = [n for n in range(1, 92) if n not in (5, 6, 40)]
+    assert numbers == expect
+    assert list(trial.truth["frame"]) == expect
+    k = CAM.intrinsics
+    assert (intr.width, intr.height) == (424, 240)
+    assert intr.fx == pytest.approx(k.fx, abs=1e-3) and intr.ppy == pytest.approx(k.ppy, abs=1e-3)
+    assert all(d.dtype == np.uint16 and d.shape == (240, 424) for d in depths)
+    # Depth looks like the scene: most pixels valid, the subject nearer than the wall.
+    d = depths[-1].astype(float) * 0.001
+    assert (d > 0).mean() > 0.8
+    assert np.percentile(d[d > 0], 5) < 2.2 < np.percentile(d[d > 0], 95)
+    # Truth files round-trip.
+    back = read_truth_csv(trial.truth_csv)
+    for c in ("frame", "time_s", "knee_flexion_r", "fppa_l", "ajc_r_y"):
+        np.testing.assert_allclose(back[c], trial.truth[c], atol=1e-6)
+    meta = json.loads(trial.truth_json.read_text())
+    assert meta["dropped_frames"] == [5, 6, 40]
+    assert meta["frame_count"] == len(expect) and meta["seed"] == 3
+    assert meta["camera"]["profile"] == "d435"
+    np.testing.assert_allclose(meta["camera"]["lab_from_camera"], CAM.lab_from_camera())
+    assert set(meta["events"]) == {"initial_contact_s", "peak_knee_flexion_s", "take_off_s",
+                                   "second_contact_s"}  # fmt: skip
+    assert meta["body"]["thigh_length"] == pytest.approx(Body().thigh_length)
+    assert meta["valgus"]["hip_internal_rotation"] == [6.0, 6.0]
+
+
+@needs_writer
+def test_noise_free_recording_matches_the_ray_cast(tmp_path):
+    from kneesight.phantom import simulate
+
+    body, motion = Body(), motions.static(duration_s=0.1)
+    trial = render_trial(body, motion, CAM, tmp_path / "s.db3", noise=False)
+    _, _, depths = _play(trial.recording)
+    sim = simulate(body, motion, CAM)
+    z = sim.true_depth(0)
+    expect = np.where(np.isfinite(z), np.rint(z * 1000), 0)
+    np.testing.assert_array_equal(depths[0], expect.astype(np.uint16))
+
+
+def test_existing_outputs_are_never_overwritten(tmp_path):
+    out = tmp_path / "trial.db3"
+    out.write_bytes(b"somebody's recording")
+    with pytest.raises(RecordingError, match="trial.db3"):
+        render_trial(Body(), motions.static(duration_s=0.1), CAM, out)
+    assert out.read_bytes() == b"somebody's recording"
+    other = tmp_path / "b.db3"
+    csv_path, _ = truth_paths(other)
+    csv_path.write_text("keep")
+    with pytest.raises(RecordingError, match="truth.csv"):
+        render_trial(Body(), motions.static(duration_s=0.1), CAM, other)
+    assert csv_path.read_text() == "keep" and not other.exists()
+
+
+def test_cli_refuses_bad_arguments_and_existing_files(tmp_path, capsys):
+    out = tmp_path / "x.db3"
+    assert main(["phantom", "--motion", "dvj", "--out", str(out), "--resolution", "99"]) == 1
+    assert "--resolution" in capsys.readouterr().err
+    assert main(["phantom", "--motion", "dvj", "--out", str(out), "--fps", "400"]) == 1
+    assert "fps" in capsys.readouterr().err
+    assert main(["phantom", "--motion", "dvj", "--out", str(out), "--stature", "9"]) == 1
+    assert "stature" in capsys.readouterr().err
+    assert main(["phantom", "--out", str(out)]) == 1
+    assert "--motion" in capsys.readouterr().err
+    out.write_text("x")
+    assert main(["phantom", "--motion", "static", "--out", str(out)]) == 1
+    assert "x.db3" in capsys.readouterr().err and out.read_text() == "x"
+
+
+@needs_writer
+def test_cli_renders_with_preview(tmp_path, capsys):
+    out = tmp_path / "cli.db3"
+    args = ["phantom", "--motion", "single-leg-landing", "--out", str(out), "--duration", "0.3",
+            "--resolution", "424x240", "--fps", "30", "--camera", "d455", "--preview"]  # fmt: skip
+    assert main(args) == 0
+    png = out.with_name(out.name + ".preview.png")
+    assert out.exists() and png.exists() and png.read_bytes()[:4] == b"\x89PNG"
+    assert truth_paths(out)[1].exists()
+    capsys.readouterr()
+    assert main(args) == 1  # outputs exist now
+    assert main([*args, "--overwrite"]) == 0
