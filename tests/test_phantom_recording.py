@@ -97,7 +97,7 @@ def test_noise_free_recording_matches_the_ray_cast(tmp_path):
     _, _, depths = _play(trial.recording)
     sim = simulate(body, motion, CAM)
     z = sim.true_depth(0)
-    expect = np.where(np.isfinite(z), np.rint(z * 1000), 0)
+    expect = np.where(np.isfinite(z), np.rint(z.astype(np.float64) / 0.001), 0)
     np.testing.assert_array_equal(depths[0], expect.astype(np.uint16))
 
 
