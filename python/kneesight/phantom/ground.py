@@ -19,7 +19,7 @@ from kneesight.phantom.motion import SIDES, MotionSample
 from kneesight.phantom.pose import Pose, Skeleton, Skin, forward_kinematics
 
 G = 9.81
-CONTACT_TOL = 0.04
+CONTACT_TOL = 0.05
 """Feet within this height (m) of their support count as standing on it (.mot motions)."""
 
 
@@ -146,26 +146,42 @@ def _place_tracked(
     assert track is not None
     lowest = np.minimum(low["l"], low["r"])
     h_contact = -lowest  # pelvis height that puts the lowest foot point on the floor
-    clearance = track[:, 1] - h_contact
-    k = float(np.percentile(clearance, 10))
-    c = clearance - k
+    ty = track[:, 1]
+    # The file's subject has other segment lengths: fit ty = a * h_contact + b over the
+    # frames near the lower envelope (feet on the floor), a few robust iterations.
+    a, b = 1.0, float(np.percentile(ty - h_contact, 10))
+    for _ in range(4):
+        near = ty - (a * h_contact + b) < CONTACT_TOL
+        if near.sum() < 5 or np.ptp(h_contact[near]) < 0.02:
+            break
+        a, b = np.linalg.lstsq(np.stack([h_contact[near], np.ones(near.sum())], -1), ty[near],
+                               rcond=None)[0]  # fmt: skip
+    c = ty - (a * h_contact + b)  # clearance of the lowest foot point
     n = c.size
     box_h = None
     head = c[: max(3, n // 20)]
     if np.median(head) > 0.12 and np.ptp(head) < 0.05:
         box_h = float(np.median(head))
-    on_floor = c < CONTACT_TOL
     on_box = np.zeros(n, dtype=bool)
     if box_h is not None:
-        near = np.abs(c - box_h) < CONTACT_TOL
-        first_off = int(np.argmax(~near)) if not near.all() else n
+        # On the box until the feet start the descent that takes them off it: the last
+        # local maximum of the clearance before it falls below the box height.
+        below = np.flatnonzero(c < box_h - CONTACT_TOL)
+        first_off = int(below[0]) if below.size else n
+        while 0 < first_off < n and c[first_off - 1] > c[first_off]:
+            first_off -= 1
         on_box[:first_off] = True
-    y = np.where(on_floor, h_contact, np.where(on_box, h_contact + box_h if box_h else 0, 0))
-    y = np.where(on_floor | on_box, y, track[:, 1] - k)
+    base = np.where(on_box, box_h or 0.0, 0.0)
+    above = np.where(on_box, np.maximum(c - base, 0.0), c)
+    on_floor = ~on_box & (above < CONTACT_TOL)
+    # Feet rest on their support up to CONTACT_TOL of clearance; above that the clearance
+    # comes back smoothly (position and velocity continuous at lift-off and touch-down).
+    x = np.maximum(above - CONTACT_TOL, 0.0) / CONTACT_TOL
+    lift = CONTACT_TOL * (x + 1.0 - (1.0 + 2.0 * x) * np.exp(-x))
+    y = h_contact + base + lift
     origin = np.stack([track[:, 0], y, track[:, 2]], -1)
     support: dict[str, np.ndarray] = {}
     for s in SIDES:
-        base = np.where(on_box, box_h or 0.0, 0.0)
         height = low[s] + y - base
         support[s] = np.where((on_floor | on_box) & (height < CONTACT_TOL), base, np.nan)
     # Centre the lab on the ankles at the first floor contact (or the first frame).

@@ -59,6 +59,15 @@ class ValgusProfile:
         Peak drop of the dorsal arch height at 50 % of foot length, mm.
     static_knee_valgus : float or (left, right)
         Knee valgus at rest (genu valgum positive, varum negative), present in every frame.
+
+    Notes
+    -----
+    A planted foot closes the kinematic chain: while a foot stands on the floor or the box
+    its hip adduction is solved so the ankle does not slide sideways (see
+    :func:`kneesight.phantom.ground.plant_feet`). In stance the hip adduction of the ground
+    truth is therefore the consequence of the other components (internal rotation and knee
+    valgus of a flexed leg bring the knee medially over the planted foot); ``hip_adduction``
+    acts directly only on legs in the air and in motions driven by a ``.mot`` file.
     """
 
     hip_internal_rotation: Pair = (2.0, 2.0)
