@@ -122,10 +122,10 @@ def test_report_renders_in_headless_chromium_with_every_image(trial_with_frames)
     assert f'data-images-ok="{n_img}"' in dom.stdout
     assert 'data-images-loaded="all"' in dom.stdout
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
+    shot = ARTIFACTS / "report-synthetic.png"
     res = chromium(f"--screenshot={shot}", "--window-size=1280,2400", path.resolve().as_uri())
     assert res.returncode == 0 and shot.stat().st_size > 50_000
-    shutil.copy(path, ARTIFACTS / "report.html")
+    shutil.copy(path, ARTIFACTS / "report-synthetic.html")
 
 
 def test_image_check_catches_a_broken_image(tmp_path):

@@ -34,6 +34,9 @@ UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("_pct", "%"),
     ("_percent", "%"),
     ("_hz", "Hz"),
+    ("_ratio", ""),
+    ("_fraction", ""),
+    ("_count", ""),
 )
 
 
@@ -66,15 +69,17 @@ class Item:
 
 
 def infer_units(path: tuple[str, ...]) -> str:
-    """Units from the last key's name: ``_mm`` suffix, an angle name, ... (else "")."""
-    if not path:
-        return ""
-    last = path[-1].lower()
-    for suffix, units in UNIT_SUFFIXES:
-        if last.endswith(suffix):
-            return units
-    if any(last == a or last.startswith(a + "_") or last.endswith("_" + a) for a in ANGLES):
-        return "deg"
+    """Units from the keys' names: a unit suffix (``_mm``, ``_s``, ``_ratio`` ...) on any key,
+    innermost first, else an angle name of :data:`kneesight.conventions.ANGLES` (degrees),
+    else ""."""
+    keys = [k.lower() for k in reversed(path)]
+    for k in keys:
+        for suffix, units in UNIT_SUFFIXES:
+            if k.endswith(suffix):
+                return units
+    for k in keys:
+        if any(k == a or k.startswith(a + "_") or k.endswith("_" + a) for a in ANGLES):
+            return "deg"
     return ""
 
 

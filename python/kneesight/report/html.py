@@ -7,11 +7,10 @@ from html import escape
 from pathlib import Path
 
 from kneesight.export.trialdir import Trial
-from kneesight.report import plots, sections
+from kneesight.report import advice, plots, sections
+from kneesight.report.fmt import References
 from kneesight.report.skeleton import Snapshot, snapshots
 from kneesight.report.style import CSS, IMAGE_CHECK_JS
-
-NO_LESS = "No LESS items were scored for this trial."
 
 
 def _snapshot_figure(s: Snapshot) -> str:
@@ -82,7 +81,11 @@ def render(trial: Trial) -> str:
         if compare
         else '<p class="na">The analysis reported no per-side peaks to compare.</p>'
     )
-    flags_html = sections.flags_section(s, bool(trial.tracked.any()))
+    refs = References()
+    flags_html = sections.flags_section(s, refs, bool(trial.tracked.any()))
+    checks_html = sections.checks_table(s, refs)
+    metrics_html = sections.metrics_table(s, refs)
+    less_html = advice.less_section(s.get("less"), refs)
     legend = (
         '<span class="legend-dot" style="background:var(--left)"></span>left'
         '<span class="legend-dot" style="background:var(--right)"></span>right'
@@ -102,7 +105,7 @@ def render(trial: Trial) -> str:
 <section id="skeleton"><h2>Knee alignment at landing (front view)</h2>
 <div class="snaps">{snaps}</div>
 <p class="caption">Fitted hip–knee–ankle skeleton ({legend}) over the depth image as the camera
-saw it (nearer is lighter); the subject's right leg is on the left of the picture. The dashed
+saw it (nearer is lighter); the subject's right leg is on the left of the picture. The dashed yellow
 line joins hip and ankle: a knee falling inside it is moving into valgus ("caving in").</p>
 </section>
 <section id="timeseries"><h2>Joint angles through the landing</h2>
@@ -112,20 +115,20 @@ height, left and right"></figure>
 flexion, FPPA toward valgus. Grey bands: frames where the skeleton was not tracked (no values
 are shown there).</p></section>
 <section id="compare"><h2>Left vs right</h2>{compare_html}</section>
-<section id="metrics"><h2>Metrics</h2>
-<p class="caption">Values outside a given normal range are shown in red. Sources are those the
-analysis cites for each threshold.</p>
-{sections.metrics_table(s)}</section>
 <section id="flags"><h2>Screening flags</h2>{flags_html}</section>
-<section id="guidance"><h2>Guidance</h2>{sections.guidance_section(s)}</section>
-<div class="cols">
+<section id="checks"><h2>Measurements against published thresholds</h2>
+<p class="caption">Every screening check of the analysis, raised (red, ▲) or not, with the normal
+range or threshold it uses and its source.</p>{checks_html}</section>
+<section id="guidance"><h2>Guidance</h2>{advice.guidance_section(s)}</section>
+<section id="metrics"><h2>All measurements</h2>{metrics_html}</section>
 <section id="less"><h2>Landing Error Scoring System (partial)</h2>
 <p class="caption">Only the LESS items a lower-body skeleton can score; not a full LESS.</p>
-{sections.key_value_table(s.get("less"), NO_LESS, units=False)}</section>
-<section id="quality"><h2>Data quality</h2>{sections.quality_section(trial)}</section>
-</div>
+{less_html}</section>
+<section id="quality"><h2>Data quality</h2>{advice.quality_section(trial)}</section>
+<section id="references"><h2>References</h2>{refs.html() or '<p class="na">None cited.</p>'}
+</section>
 <footer>kneesight {escape(str(version))} · {escape(str(recording or "recording not named"))}
- · {escape(str(trial.directory.resolve()))}<br>{escape(sections.SCREENING_NOTE)}</footer>
+ · {escape(str(trial.directory.resolve()))}<br>{escape(advice.SCREENING_NOTE)}</footer>
 </body></html>
 """
 

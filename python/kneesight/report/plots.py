@@ -42,6 +42,9 @@ EVENT_STYLE: dict[str, tuple[str, str]] = {
 }
 """Short label and colour of each landing event line."""
 
+VALGUS_WORDS = ("adduction", "rotation", "valgus", "fppa", "projection")
+"""Words of a peak's label that put it among the valgus components of the comparison chart."""
+
 EVENT_NAMES = {
     "initial_contact_s": "initial contact",
     "peak_knee_flexion_s": "peak knee flexion",
@@ -119,7 +122,9 @@ def time_series_png(trial: Trial) -> str:
             y = trial.series(quantity, side)
             if np.isfinite(y).any():
                 any_data = True
-            ax.plot(t, y, color=SIDE_COLOURS[side], lw=1.6, label=SIDE_NAMES[side])
+            # left drawn wider underneath: equal left and right values stay visible as two
+            ax.plot(t, y, color=SIDE_COLOURS[side], lw=2.6 if side == "l" else 1.4,
+                    label=SIDE_NAMES[side])  # fmt: skip
         if not any_data:
             ax.set_yticks([])
             ax.text(
@@ -193,11 +198,20 @@ def comparison_png(summary: dict[str, Any]) -> str | None:
     pairs = side_pairs(flatten(summary.get("peaks")))
     if not pairs:
         return None
-    groups = [("deg", [p for p in pairs if p[1] in ("deg", "")])]
+    angles = [p for p in pairs if p[1] in ("deg", "")]
+    valgus = [p for p in angles if any(w in p[0].lower() for w in VALGUS_WORDS)]
+    sagittal = [p for p in angles if p not in valgus]
     other = [p for p in pairs if p[1] not in ("deg", "")]
-    if other:
-        groups.append(("other", other))
-    heights = [max(1.2, 0.42 * len(g[1]) + 0.6) for g in groups]
+    groups = [
+        (kind, title, rows)
+        for kind, title, rows in (
+            ("deg", "Valgus components (frontal and transverse plane)", valgus),
+            ("deg", "Sagittal plane", sagittal),
+            ("other", "Other", other),
+        )
+        if rows
+    ]
+    heights = [max(1.2, 0.42 * len(g[2]) + 0.7) for g in groups]
     fig, axes = plt.subplots(
         len(groups),
         1,
@@ -206,7 +220,7 @@ def comparison_png(summary: dict[str, Any]) -> str | None:
         gridspec_kw={"height_ratios": heights},
         squeeze=False,
     )
-    for ax, (kind, rows) in zip(axes[:, 0], groups, strict=True):
+    for ax, (kind, title, rows) in zip(axes[:, 0], groups, strict=True):
         y = np.arange(len(rows))[::-1].astype(float)
         for k, side in enumerate(("l", "r")):
             vals = [r[2 + k] for r in rows]
@@ -237,6 +251,8 @@ def comparison_png(summary: dict[str, Any]) -> str | None:
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("degrees" if kind == "deg" else "value")
         ax.margins(x=0.15)
-    axes[0, 0].set_title("Peaks during the first landing, left vs right")
+        ax.set_title(title)
+    fig.suptitle("Peaks during the first landing, left vs right", x=0.01, ha="left",
+                 fontweight="bold", fontsize=11)  # fmt: skip
     axes[0, 0].legend(loc="lower right", frameon=False)
     return png_data_uri(fig)

@@ -128,7 +128,7 @@ def _draw(frame: Any, joints_px: dict[str, np.ndarray], fppa: dict[str, float], 
     u1, v1 = pts.max(axis=0)
     leg = max(v1 - v0, 40.0)
     top, bottom = v0 - 0.55 * leg, v1 + 0.3 * leg
-    half = max(0.5 * (bottom - top) * 0.78, 0.5 * (u1 - u0) + 0.3 * leg) / 1.0
+    half = max(0.39 * (bottom - top), 0.5 * (u1 - u0) + 0.3 * leg)  # ~0.78 aspect
     cu = 0.5 * (u0 + u1)
     left, right = cu - half, cu + half
     valid = depth > 0
@@ -150,7 +150,7 @@ def _draw(frame: Any, joints_px: dict[str, np.ndarray], fppa: dict[str, float], 
         hip, knee, ankle = (joints_px[f"{j}_{side}"][0] for j in JOINT_CENTRES)
         c = SIDE_COLOURS[side]
         if np.isfinite([hip, ankle]).all():
-            ax.plot(*np.array([hip, ankle]).T, color="white", lw=1.0, ls=(0, (4, 3)), alpha=0.8)
+            ax.plot(*np.array([hip, ankle]).T, color="#ffd23f", lw=1.6, ls=(0, (4, 3)), alpha=0.95)
         chain = np.array([hip, knee, ankle])
         ax.plot(*chain.T, color="white", lw=5.5, solid_capstyle="round", alpha=0.9)
         ax.plot(*chain.T, color=c, lw=3.2, solid_capstyle="round")

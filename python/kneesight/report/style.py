@@ -43,9 +43,10 @@ thead th { background: #eef2f5; font-size: 12.5px; text-transform: uppercase; le
            color: #3d4750; }
 tr.group th { background: #f7f9fa; color: var(--accent); font-size: 13.5px; padding-top: 9px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num[colspan] { text-align: center; }
 td.out { color: var(--warn); font-weight: 700; }
 td.src, .src { color: var(--muted); font-size: 12.5px; }
-table.kv td:first-child { width: 38%; color: #3d4750; }
+table.kv td:first-child { width: 32%; color: #3d4750; }
 .na { color: #8b949c; font-style: italic; }
 ul.flags { list-style: none; padding: 0; margin: 0; display: grid; gap: 8px; }
 li.flag { border: 1px solid #efb8b1; border-left: 5px solid var(--warn); background: var(--warnbg);
@@ -67,6 +68,20 @@ li.flag .src { flex-basis: 100%; }
 footer { margin-top: 34px; padding-top: 10px; border-top: 1px solid var(--line);
          color: var(--muted);
          font-size: 12.5px; }
+td.sub { padding-left: 22px; }
+.note { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
+.mark { font-size: 10px; vertical-align: 1px; }
+a.ref { color: var(--accent); text-decoration: none; font-size: 12px; }
+ol.refs { font-size: 13px; color: #3d4750; padding-left: 22px; }
+ol.refs li { margin-bottom: 4px; }
+.advice { border-left: 3px solid #c9d6de; padding: 0 0 0 12px; margin: 10px 0; }
+.advice h4 { margin: 4px 0 2px; }
+.advice p { margin: 2px 0; }
+.why { color: var(--muted); font-size: 12.5px; }
+.referral h3 { font-size: 15px; margin: 8px 0 4px; color: #6b5200; }
+.total { font-size: 15px; }
+ul.small { font-size: 13px; color: #3d4750; margin-top: 0; }
+ul.warnings { color: var(--warn); }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
 @media (max-width: 820px) { .strip { grid-template-columns: repeat(2, 1fr); }
   .cols { grid-template-columns: 1fr; } header.top { flex-direction: column; } }
