@@ -40,11 +40,11 @@ class DepthRenderer:
     def _cast(rays: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
         rs = o3d.t.geometry.RaycastingScene()
         rs.add_triangles(
-            o3d.core.Tensor(np.ascontiguousarray(vertices, dtype=np.float32)),
-            o3d.core.Tensor(np.ascontiguousarray(faces, dtype=np.uint32)),
+            o3d.core.Tensor.from_numpy(np.ascontiguousarray(vertices, dtype=np.float32)),
+            o3d.core.Tensor.from_numpy(np.ascontiguousarray(faces, dtype=np.uint32)),
         )
         shape = rays.shape[:-1]
-        hit = rs.cast_rays(o3d.core.Tensor(np.ascontiguousarray(rays).reshape(-1, 6)))
+        hit = rs.cast_rays(o3d.core.Tensor.from_numpy(np.ascontiguousarray(rays.reshape(-1, 6))))
         return hit["t_hit"].numpy().reshape(shape)
 
     def _pixel_box(self, vertices: np.ndarray) -> tuple[int, int, int, int] | None:
