@@ -38,6 +38,11 @@ HIGH_M = 0.12
 """Foot above its ground level by more than this: on the box or in flight (m)."""
 LOW_M = 0.06
 """Foot within this of its ground level: in (or about to be in) ground contact (m)."""
+BALL_OF_FOOT = 0.34
+"""Distance from the ankle joint centre to the ball of the foot, in shank lengths (about half
+the foot length: de Leva 1996 proportions)."""
+EARLIEST_FRACTION = 0.6
+"""A touch-down is the first velocity jump at least this fraction of the largest one."""
 ASYMMETRIC_S = 0.03
 """Feet touching down further apart than this (and 3 frames) land one after the other (s)."""
 FLIGHT_M = 0.08
@@ -135,6 +140,50 @@ def _hinge_fit(
     return float(grid[int(np.argmin(total))])
 
 
+def _velocity_jump(
+    t: np.ndarray, ys: list[np.ndarray], lo: int, hi: int, half: int
+) -> float | None:
+    """Time of the largest upward jump in vertical velocity (a foot stopping on the floor).
+
+    Around every hinge time ``tc`` of a quarter-frame grid over rows ``lo..hi``, the samples
+    within ``half`` frames either side are fitted by a continuous broken line
+    ``a + b (t - tc) + c max(t - tc, 0)``; ``c`` is the change of velocity at ``tc``. The
+    ``tc`` with the largest ``c`` (summed over the signals ``ys``, e.g. both feet) is
+    returned; None without enough tracked samples. Of several comparable jumps the first is
+    taken: the toes touch down before the heel comes down.
+    """
+    lo, hi = max(lo, 0), min(hi, t.size - 1)
+    if hi - lo < 2:
+        return None
+    dt = float(np.median(np.diff(t[lo : hi + 1])))
+    grid = np.arange(t[lo], t[hi] + 1e-9, dt / 4.0)
+    jump = np.full(grid.size, -np.inf)
+    for g, tc in enumerate(grid):
+        total, used = 0.0, 0
+        for y in ys:
+            sel = (np.abs(t - tc) <= (half + 0.01) * dt) & np.isfinite(y)
+            x = t[sel] - tc
+            if (x < 0).sum() < 2 or (x > 0).sum() < 2:
+                continue
+            a = np.stack([np.ones_like(x), x, np.clip(x, 0.0, None)], axis=1)
+            coef, *_ = np.linalg.lstsq(a, y[sel], rcond=None)
+            total += float(coef[2])
+            used += 1
+        if used == len(ys):
+            jump[g] = total
+    if not np.isfinite(jump).any():
+        return None
+    # the toe touches before the heel comes down: take the first local maximum that is at
+    # least EARLIEST_FRACTION of the largest jump, not a later heel-strike peak
+    top = float(np.max(jump))
+    for g in range(grid.size):
+        left = jump[g - 1] if g > 0 else -np.inf
+        right = jump[g + 1] if g + 1 < grid.size else -np.inf
+        if jump[g] >= EARLIEST_FRACTION * top and jump[g] >= left and jump[g] >= right:
+            return float(grid[g])
+    return float(grid[int(np.argmax(jump))])
+
+
 def _frames(seconds: float, fps: float, minimum: int) -> int:
     return max(minimum, int(round(seconds * fps)))
 
@@ -146,6 +195,28 @@ def _first(mask: np.ndarray, start: int = 0) -> int | None:
 
 def _nearest_row(t: np.ndarray, time_s: float) -> int:
     return int(np.argmin(np.abs(np.where(np.isfinite(t), t, np.inf) - time_s)))
+
+
+def toe_clearance(table: Mapping[str, np.ndarray], side: str, ground: float) -> np.ndarray:
+    """Height of the ball of the foot above the floor, m, shape (N,), from the skeleton.
+
+    The foot's toe-down pitch is the shank's forward tilt (knee ahead of ankle, sagittal
+    plane) minus ankle dorsiflexion (0 with the foot flat under a vertical shank); rotating the
+    foot about the ball of the foot, which lies ``BALL_OF_FOOT`` shank lengths ahead of the
+    ankle, lifts the ankle joint centre by that distance times the sine of the pitch. What is
+    left of the ankle's height above its flat-foot ``ground`` level is the clearance of the
+    ball of the foot: about zero in contact, rising at take-off, falling before touch-down.
+    Where dorsiflexion or the knee are not tracked, the ankle's own height is used.
+    """
+    ay = np.asarray(table[f"ajc_{side}_y"], dtype=np.float64)
+    dx = np.asarray(table[f"kjc_{side}_x"]) - np.asarray(table[f"ajc_{side}_x"])
+    dy = np.asarray(table[f"kjc_{side}_y"]) - ay
+    tilt = np.degrees(np.arctan2(dx, dy))
+    pitch = np.clip(tilt - np.asarray(table[f"ankle_dorsiflexion_{side}"]), 0.0, 90.0)
+    shank = np.hypot(dx, dy)
+    length = float(np.nanmedian(shank)) if np.isfinite(shank).any() else np.nan
+    lift = BALL_OF_FOOT * length * np.sin(np.radians(pitch))
+    return np.where(np.isfinite(lift), ay - ground - lift, ay - ground)
 
 
 def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
@@ -177,6 +248,12 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             ev.reasons[k] = "fewer than 10 tracked frames with the feet visible"
         return ev
     ground = float(np.percentile(foot[ok], 2))
+    toe = {
+        s: toe_clearance(table, s, float(np.nanpercentile(ajc[s], 2)))
+        if np.isfinite(ajc[s]).any()
+        else ajc[s]
+        for s in ("l", "r")
+    }
     high = ok & (foot > ground + HIGH_M)
     low = ok & (foot < ground + LOW_M)
 
@@ -191,6 +268,8 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     n = t.size
     before_land = _frames(0.2, fps, 6)
     after_land = _frames(0.12, fps, 4)
+    search = _frames(0.1, fps, 3)
+    half = _frames(0.045, fps, 2)
 
     def refine(
         lo: int, hi: int, flight_first: bool, feet: list[np.ndarray]
@@ -214,27 +293,30 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         ev.times[key] = float(t[r[0]])
         ev.method[key] = r[2]
 
-    def first_contact(start: int) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
-        """Per-side touch-down after row ``start`` (foot velocity kink); the earlier one."""
+    def first_contact(
+        start: int,
+    ) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
+        """Per-side touch-down after row ``start`` (the foot's velocity jump); the earlier."""
         per_side: dict[str, float | None] = {"l": None, "r": None}
+        rows: dict[str, tuple[int, int]] = {}
         for side in ("l", "r"):
             c = _first(np.isfinite(ajc[side]) & (ajc[side] < ground + LOW_M), start)
             if c is not None:
-                lo, hi = max(c - before_land, start), min(c + after_land, n - 1)
-                per_side[side] = _hinge_fit(t, [(ajc[side], False)], lo, hi, True)
+                rows[side] = (max(c - search, start), min(c + search, n - 1))
+                per_side[side] = _velocity_jump(t, [toe[side]], *rows[side], half)
         times = [v for v in per_side.values() if v is not None]
         if not times:
             return None, per_side
         tc = min(times)
         if len(times) == 2 and abs(times[0] - times[1]) <= max(3.0 / fps, ASYMMETRIC_S):
-            # both feet land together (within noise): fit them jointly (less noise, and no
+            # both feet land together (within noise): locate them jointly (less noise, and no
             # early bias from taking the earlier of two noisy times)
-            lo = max(int(np.searchsorted(t, tc)) - before_land, start)
-            hi = min(lo + before_land + after_land, n - 1)
-            joint = _hinge_fit(t, [(ajc["l"], False), (ajc["r"], False)], lo, hi, True)
+            lo = min(r[0] for r in rows.values())
+            hi = max(r[1] for r in rows.values())
+            joint = _velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half)
             tc = joint if joint is not None else tc
-        row = min(int(np.searchsorted(t, tc)), n - 1)
-        return (row, tc, "foot height (velocity kink at touch-down)"), per_side
+        row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
+        return (row, tc, "foot height (velocity jump at touch-down)"), per_side
 
     ic, ev.contact_s = first_contact(first_high)
     place("initial_contact_s", ic, "too few tracked frames around the first landing")
@@ -248,7 +330,15 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     to_c = _first(ok & (foot > ground + LOW_M), ic_row + _frames(0.1, fps, 2))
     to = None
     if to_c is not None:
-        to = refine(to_c - after_land, to_c + before_land + after_land, False, [ajc["l"], ajc["r"]])
+        lo, hi = max(to_c - search, ic_row + 1), min(to_c + 2 * search, n - 1)
+        tc = _velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half)
+        if tc is not None:
+            row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
+            to = (row, tc, "ball-of-foot height (velocity jump at toe-off)")
+        else:  # feet too sparsely tracked: pelvis free fall and ankle heights
+            to = refine(
+                to_c - after_land, to_c + before_land + after_land, False, [ajc["l"], ajc["r"]]
+            )
     place("take_off_s", to, "no take-off after the first landing")
 
     end = to[0] if to is not None else n
