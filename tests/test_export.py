@@ -249,3 +249,10 @@ def test_person_free_trial_refuses_motion_formats_but_exports_tables(tmp_path):
     doc = json.loads((d / "empty.json").read_text())
     assert all(v is None for v in doc["kinematics"]["data"]["knee_valgus_r"])
     assert len(paths) == 4
+
+
+def test_exports_in_separate_runs_share_one_readme(trial_dir):
+    export(trial_dir, "c3d")
+    export(trial_dir, "mot")
+    text = (trial_dir / "dvj01_export_README.txt").read_text()
+    assert "dvj01.c3d" in text and "dvj01.mot" in text and "interpolated" in text

@@ -96,7 +96,8 @@ def export(
     Returns
     -------
     list of Path
-        The files written, with ``<dir>_export_README.txt`` describing them last.
+        The files written, with ``<dir>_export_README.txt`` last: it describes every export
+        in the directory and is rewritten by each export.
 
     Raises
     ------
@@ -125,13 +126,15 @@ def export(
             f"{', '.join(needs_motion)} (csv and json still export the untracked table)"
         )
     jobs = [job for f in wanted for job in writers[f]]
-    for _, path in [*jobs, (None, readme)]:
+    for _, path in jobs:
         check_writable(path, overwrite)  # fail before writing anything
     written = [fn(trial, path, overwrite=overwrite) for fn, path in jobs]
+    # the README describes every export now in the directory (it is regenerated each time)
+    present = [f for f in FORMATS if all(p.exists() for _, p in writers[f])]
     version = trial.summary.get("kneesight_version", "")
     lines = [f"Exports of trial {stem} written by kneesight {version}."]
-    lines += [_DESCRIPTIONS[f].format(stem=stem) for f in wanted]
-    if "mot" in wanted or "trc" in wanted:
+    lines += [_DESCRIPTIONS[f].format(stem=stem) for f in present]
+    if "mot" in present or "trc" in present:
         lines.append(
             f"OpenSim files: untracked gaps up to {MAX_GAP_S:g} s are linearly interpolated,\n"
             "  rows in longer gaps and outside the tracked span are omitted\n"

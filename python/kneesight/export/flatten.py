@@ -4,9 +4,10 @@ The analysis nests its results (phase, side, quantity); the report, the tidy tab
 batch summary all need them as rows. This reads any nesting generically:
 
 - a key ``l``/``r`` (or ``left``/``right``) at any depth gives the side of what is below it;
-- a dict with a ``value`` key is one item, and its ``units``, ``normal`` (or ``normal_range``,
-  ``range``, ``reference``), ``source`` and ``label`` keys describe it;
+- a dict with a ``value`` key and only describing keys besides (``units``, ``normal`` or
+  ``normal_range``/``range``/``reference``, ``source``, ``label``) is one item;
 - numbers, booleans, strings and null are items on their own; a list of numbers is one item;
+- in a list of dicts, an entry's ``item`` or ``id`` names it (else its index);
 - any other dict adds its key to the item's path.
 """
 
@@ -23,6 +24,8 @@ NORMAL_KEYS = ("normal", "normal_range", "range", "reference_range", "reference"
 SOURCE_KEYS = ("source", "sources", "citation", "ref")
 UNIT_KEYS = ("units", "unit")
 LABEL_KEYS = ("label", "name", "title")
+ID_KEYS = ("item", "id")
+"""Keys naming the entries of a list of dicts (``less.items``): used in place of the index."""
 META_KEYS = (*NORMAL_KEYS, *SOURCE_KEYS, *UNIT_KEYS, *LABEL_KEYS, "value")
 
 UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -70,16 +73,16 @@ class Item:
 
 def infer_units(path: tuple[str, ...]) -> str:
     """Units from the keys' names: a unit suffix (``_mm``, ``_s``, ``_ratio`` ...) on any key,
-    innermost first, else an angle name of :data:`kneesight.conventions.ANGLES` (degrees),
-    else ""."""
+    innermost first, else an angle name of :data:`kneesight.conventions.ANGLES` as the
+    innermost key (degrees), else ""."""
     keys = [k.lower() for k in reversed(path)]
     for k in keys:
         for suffix, units in UNIT_SUFFIXES:
             if k.endswith(suffix):
                 return units
-    for k in keys:
-        if any(k == a or k.startswith(a + "_") or k.endswith("_" + a) for a in ANGLES):
-            return "deg"
+    k = keys[0] if keys else ""
+    if any(k == a or k.startswith(a + "_") or k.endswith("_" + a) for a in ANGLES):
+        return "deg"
     return ""
 
 
@@ -133,7 +136,7 @@ def flatten(obj: Any, path: tuple[str, ...] = (), side: str | None = None) -> li
     list of Item
     """
     if isinstance(obj, dict):
-        if "value" in obj:
+        if "value" in obj and all(k in META_KEYS for k in obj):
             return _leaf(path, side, obj)
         items: list[Item] = []
         for k, v in obj.items():
@@ -148,9 +151,22 @@ def flatten(obj: Any, path: tuple[str, ...] = (), side: str | None = None) -> li
             return [Item(path, side, list(obj), infer_units(path))]
         items = []
         for i, x in enumerate(obj):
-            items.extend(flatten(x, (*path, str(i)), side))
+            name = _list_key(x)
+            if name is None:
+                items.extend(flatten(x, (*path, str(i)), side))
+            else:
+                rest = {k: v for k, v in x.items() if k not in ID_KEYS}
+                items.extend(flatten(rest, (*path, name), side))
         return items
     return [Item(path, side, obj, infer_units(path))]
+
+
+def _list_key(x: Any) -> str | None:
+    if isinstance(x, dict):
+        for k in ID_KEYS:
+            if isinstance(x.get(k), str) and x[k]:
+                return str(x[k])
+    return None
 
 
 def numeric(value: Any) -> float | None:

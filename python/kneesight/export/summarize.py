@@ -29,7 +29,8 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "flag_count",
     "flags",
 )
-"""Leading columns; the metrics follow as ``<section>.<path>`` columns (union over trials)."""
+"""Leading columns; the metrics follow as ``<section>.<path>`` columns (union over trials):
+numbers, booleans and nulls of ``peaks``, ``metrics`` and ``less``, this side's or unsided."""
 
 
 def _text(v: Any) -> str:
@@ -85,8 +86,8 @@ def trial_rows(directory: Path, summary: dict[str, Any]) -> list[dict[str, str]]
             "flags": ";".join(flags),
         }
         for section, it in items:
-            if it.side not in (None, side) or not it.path:
-                continue
+            if it.side not in (None, side) or not it.path or isinstance(it.value, str):
+                continue  # texts (criteria, notes) are not per-trial data
             row[f"{section}.{it.key}"] = _text(it.value)
         rows.append(row)
     return rows

@@ -123,7 +123,7 @@ def time_series_png(trial: Trial) -> str:
             if np.isfinite(y).any():
                 any_data = True
             # left drawn wider underneath: equal left and right values stay visible as two
-            ax.plot(t, y, color=SIDE_COLOURS[side], lw=2.6 if side == "l" else 1.4,
+            ax.plot(t, y, color=SIDE_COLOURS[side], lw=3.2 if side == "l" else 1.5,
                     label=SIDE_NAMES[side])  # fmt: skip
         if not any_data:
             ax.set_yticks([])

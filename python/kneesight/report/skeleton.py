@@ -159,10 +159,12 @@ def _draw(frame: Any, joints_px: dict[str, np.ndarray], fppa: dict[str, float], 
             text = "" if not np.isfinite(fppa.get(side, np.nan)) else f"FPPA {fppa[side]:.0f}°"
             name = "Left" if side == "l" else "Right"
             outward = 1 if knee[0] > cu else -1
+            leg_u = np.array([hip[0], knee[0], ankle[0]])
+            edge = np.nanmax(leg_u) if outward > 0 else np.nanmin(leg_u)
             ax.annotate(
                 f"{name}\n{text}".strip(),
-                knee,
-                xytext=(outward * 14, 0),
+                (edge, knee[1]),
+                xytext=(outward * 12, 0),
                 textcoords="offset points",
                 ha="left" if outward > 0 else "right",
                 va="center",
