@@ -226,7 +226,7 @@ def render_trial(
                 raise RecordingError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
     if not out.parent.is_dir():
         raise InputError(f"out_path: directory {out.parent} does not exist")
-    from kneesight.io import RecordingWriter  # type: ignore[attr-defined]
+    from kneesight.io import RecordingWriter
 
     model = noise if isinstance(noise, NoiseModel) else (NoiseModel() if noise else None)
     sim = simulate(body, motion, camera, duration_s=duration_s, dropped_frames=dropped_frames)
