@@ -73,7 +73,7 @@ def fill_short_gaps(values: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.nd
         Rows to write: valid rows and rows of filled gaps.
     """
     v = np.array(values, dtype=np.float64, copy=True)
-    valid = np.isfinite(v).all(axis=1)
+    valid: np.ndarray = np.asarray(np.isfinite(v).all(axis=1))
     keep = valid.copy()
     idx = np.flatnonzero(valid)
     if idx.size == 0:

@@ -13,7 +13,7 @@ from kneesight.errors import InputError
 from kneesight.export.flatten import flatten
 from kneesight.export.paths import check_writable
 from kneesight.export.tables import METRIC_SECTIONS, SIDE_NAMES
-from kneesight.export.trialdir import EVENT_KEYS, SUMMARY_FILE, read_summary
+from kneesight.export.trialdir import EVENT_KEYS, SUMMARY_FILE, as_dict, read_summary
 
 LEAD_COLUMNS: tuple[str, ...] = (
     "trial",
@@ -65,8 +65,8 @@ def _side_flags(summary: dict[str, Any], side: str) -> list[str]:
 
 def trial_rows(directory: Path, summary: dict[str, Any]) -> list[dict[str, str]]:
     """The rows (one per side) of one trial's summary."""
-    frames = summary.get("frames") if isinstance(summary.get("frames"), dict) else {}
-    events = summary.get("events") if isinstance(summary.get("events"), dict) else {}
+    frames = as_dict(summary.get("frames"))
+    events = as_dict(summary.get("events"))
     items = [(s, it) for s in METRIC_SECTIONS for it in flatten(summary.get(s))]
     rows = []
     for side in SIDES:
@@ -116,12 +116,12 @@ def summarize(dirs: Iterable[str | Path], out_csv: str | Path, overwrite: bool =
         No directories, a missing directory, a missing or malformed ``summary.json`` (named), or
         ``out_csv`` exists and ``overwrite`` is False.
     """
-    dirs = [Path(d) for d in dirs]
-    if not dirs:
+    paths = [Path(d) for d in dirs]
+    if not paths:
         raise InputError("summarize: no trial directories given")
     out = check_writable(out_csv, overwrite)
     rows: list[dict[str, str]] = []
-    for d in dirs:
+    for d in paths:
         if not d.is_dir():
             raise InputError(f"{d}: trial directory not found")
         rows.extend(trial_rows(d, read_summary(d / SUMMARY_FILE)))

@@ -110,6 +110,11 @@ class Trial:
         return int(np.argmin(np.abs(t - time_s)))
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a dict, else an empty dict (for optional summary sections)."""
+    return value if isinstance(value, dict) else {}
+
+
 def read_kinematics(path: Path) -> dict[str, np.ndarray]:
     """Parse a ``kinematics.csv`` into float64 columns, shape (N,), NaN for empty cells."""
     if not path.is_file():

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from kneesight.export.flatten import flatten, humanize, numeric
-from kneesight.export.trialdir import Trial
+from kneesight.export.trialdir import Trial, as_dict
 from kneesight.report.fmt import SIDE_LABEL, References, fmt_value
 
 SCREENING_NOTE = (
@@ -139,7 +139,7 @@ def _calibration(cal: Any) -> str:
 def quality_section(trial: Trial) -> str:
     """Frames tracked and dropped, confidence, calibration, event methods, warnings."""
     s = trial.summary
-    frames = s.get("frames") if isinstance(s.get("frames"), dict) else {}
+    frames = as_dict(s.get("frames"))
     conf = trial.table["confidence"][trial.tracked]
     conf = conf[np.isfinite(conf)]
     total = frames.get("total", trial.n_frames)
@@ -147,8 +147,7 @@ def quality_section(trial: Trial) -> str:
     pct = ""
     if numeric(total) and numeric(tracked) is not None:
         pct = f" ({100.0 * float(tracked) / float(total):.0f} %)"
-    cam = s.get("camera") if isinstance(s.get("camera"), dict) else {}
-    intr = cam.get("intrinsics") if isinstance(cam.get("intrinsics"), dict) else {}
+    intr = as_dict(as_dict(s.get("camera")).get("intrinsics"))
     rows = [
         ("Frames tracked", f"{fmt_value(tracked)} of {fmt_value(total)}{pct}"),
         ("Dropped frames (camera)", fmt_value(frames.get("dropped"), missing="not reported")),
@@ -162,9 +161,9 @@ def quality_section(trial: Trial) -> str:
     if intr:
         size = f"{fmt_value(intr.get('width'))} × {fmt_value(intr.get('height'))} px"
         rows.append(("Depth stream", size))
-    details = s.get("event_details") if isinstance(s.get("event_details"), dict) else {}
-    method = details.get("method") if isinstance(details.get("method"), dict) else {}
-    reasons = details.get("reasons") if isinstance(details.get("reasons"), dict) else {}
+    details = as_dict(s.get("event_details"))
+    method = as_dict(details.get("method"))
+    reasons = as_dict(details.get("reasons"))
     for key in (*method, *(k for k in reasons if k not in method)):
         text = method.get(key) or f"not found: {reasons.get(key)}"
         rows.append((f"{humanize(key)}: found by", escape(str(text))))

@@ -156,7 +156,7 @@ def time_series_png(trial: Trial) -> str:
         ax.set_ylabel("mm" if units == "mm" else "degrees")
     for ax in axes[-1]:
         ax.set_xlabel("time (s)")
-    handles = [plt.Line2D([], [], color=SIDE_COLOURS[s], lw=2) for s in ("l", "r")]
+    handles: list[Any] = [plt.Line2D([], [], color=SIDE_COLOURS[s], lw=2) for s in ("l", "r")]
     labels = [SIDE_NAMES[s] for s in ("l", "r")]
     if spans:
         handles.append(plt.Rectangle((0, 0), 1, 1, color="#d5d9de"))

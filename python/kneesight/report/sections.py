@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from kneesight.export.flatten import Item, flatten, humanize, numeric
+from kneesight.export.trialdir import as_dict
 from kneesight.report.fmt import (
     SIDE_LABEL,
     References,
@@ -52,7 +53,8 @@ def checks_table(summary: dict[str, Any], refs: References) -> str:
     """
     checks = summary.get("checks")
     if not isinstance(checks, list) or not checks:
-        checks = summary.get("flags") if isinstance(summary.get("flags"), list) else []
+        flags = summary.get("flags")
+        checks = flags if isinstance(flags, list) else []
     rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for c in checks:
         if not isinstance(c, dict):
@@ -107,7 +109,7 @@ def metrics_table(summary: dict[str, Any], refs: References, section: str = "met
     Nested keys become group headings; a ``l``/``r`` level becomes the Left/Right columns;
     a group whose values are all null collapses to one row saying why.
     """
-    unmeasured = summary.get("unmeasured") if isinstance(summary.get("unmeasured"), dict) else {}
+    unmeasured = as_dict(summary.get("unmeasured"))
     rows: dict[tuple[str, ...], dict[str, Item]] = {}
     for it in flatten(summary.get(section)):
         if it.path:

@@ -17,7 +17,7 @@ import numpy as np
 
 from kneesight.conventions import JOINT_CENTRES, SIDES
 from kneesight.errors import KneesightError
-from kneesight.export.trialdir import Trial
+from kneesight.export.trialdir import Trial, as_dict
 from kneesight.report.plots import EVENT_NAMES, SIDE_COLOURS, plt, png_data_uri
 
 SNAPSHOT_EVENTS: tuple[str, ...] = ("initial_contact_s", "peak_knee_flexion_s")
@@ -154,7 +154,9 @@ def _draw(frame: Any, joints_px: dict[str, np.ndarray], fppa: dict[str, float], 
         chain = np.array([hip, knee, ankle])
         ax.plot(*chain.T, color="white", lw=5.5, solid_capstyle="round", alpha=0.9)
         ax.plot(*chain.T, color=c, lw=3.2, solid_capstyle="round")
-        ax.scatter(*chain.T, s=46, color=c, edgecolor="white", linewidth=1.4, zorder=3)
+        ax.scatter(
+            chain[:, 0], chain[:, 1], s=46, color=c, edgecolor="white", linewidth=1.4, zorder=3
+        )
         if np.isfinite(knee).all():
             text = "" if not np.isfinite(fppa.get(side, np.nan)) else f"FPPA {fppa[side]:.0f}°"
             name = "Left" if side == "l" else "Right"
@@ -219,7 +221,7 @@ def snapshots(trial: Trial) -> list[Snapshot]:
 
     summary = trial.summary
     recording = summary.get("recording")
-    camera = summary.get("camera") if isinstance(summary.get("camera"), dict) else {}
+    camera = as_dict(summary.get("camera"))
     reason = ""
     frames: dict[int, Any] = {}
     wanted = {int(trial.table["frame"][r]) for r in rows.values()}
