@@ -15,6 +15,7 @@ import numpy as np
 
 from kneesight.phantom.mot import from_mot
 from kneesight.phantom.motion import SIDES, Motion, MotionSample, check_positive, track
+from kneesight.phantom.pose import zxy
 from kneesight.phantom.valgus import ValgusProfile
 
 __all__ = [
@@ -30,6 +31,11 @@ EVERSION_PER_MM = 0.5
 """Subtalar eversion (degrees) accompanying each mm of arch drop."""
 STANDING_ARCH_LOAD = 0.3
 """Fraction of the peak arch drop present in quiet standing on a foot."""
+PELVIS_TILT_PER_TRUNK = 0.3
+"""Anterior pelvic tilt (degrees) per degree of trunk lean beyond 3 deg."""
+PELVIC_DROP_PER_ADDUCTION = 0.5
+"""Contralateral pelvic drop in single-leg stance per degree of the stance side's
+``ValgusProfile.hip_adduction`` (at full activation)."""
 
 
 def _compose(
@@ -41,9 +47,20 @@ def _compose(
     activation: dict[str, np.ndarray],
     support: dict[str, np.ndarray],
     stance_xz: np.ndarray,
+    pelvic_drop: dict[str, np.ndarray] | None = None,
 ) -> MotionSample:
-    n = t.size
-    angles: dict[str, np.ndarray] = {"trunk": np.stack([trunk, 0 * t, 0 * t], -1)}
+    """Assemble a sample from the designed sagittal pattern and the valgus profile.
+
+    ``legs[s]["hip_flex"]`` and ``trunk`` are the designed thigh and trunk inclinations from
+    the vertical; the pelvis tilts anteriorly with the trunk lean (PELVIS_TILT_PER_TRUNK), so
+    the hip flexion relative to the pelvis is larger by the tilt and the trunk flexion
+    relative to the pelvis smaller. ``pelvic_drop[s]`` lowers the pelvis on side ``s``
+    (contralateral drop in single-leg stance).
+    """
+    tilt = PELVIS_TILT_PER_TRUNK * np.maximum(trunk - 3.0, 0.0)
+    drop = pelvic_drop or {}
+    obliquity = drop.get("r", 0 * t) - drop.get("l", 0 * t)  # + = right side down
+    angles: dict[str, np.ndarray] = {"trunk": np.stack([trunk - tilt, 0 * t, 0 * t], -1)}
     arch: dict[str, np.ndarray] = {}
     for s in SIDES:
         leg, a = legs[s], activation[s]
@@ -61,7 +78,7 @@ def _compose(
         load = np.maximum(a, STANDING_ARCH_LOAD * on)
         arch[s] = load * v["arch_drop_mm"]
         angles[f"hip_{s}"] = np.stack([
-            leg["hip_flex"],
+            leg["hip_flex"] + tilt,
             leg.get("hip_add", 0 * t) + a * v["hip_adduction"],
             leg.get("hip_rot", -3.0 + 0 * t) + a * v["hip_internal_rotation"],
         ], -1)  # fmt: skip
@@ -79,7 +96,7 @@ def _compose(
             -4.0 - comp,
         ], -1)  # fmt: skip
         angles[f"arm_{s}"] = arms[s]
-    rot = np.tile(np.eye(3), (n, 1, 1))
+    rot = zxy(np.stack([-tilt, obliquity, 0 * t], -1))
     return MotionSample(t, angles, rot, arch, support, stance_xz)
 
 
@@ -194,8 +211,9 @@ def single_leg_squat(
         arms = {s: np.stack([50 * frac, 25 + 0 * t, 20 + 0 * t], -1) for s in SIDES}
         sup = {st: 0 * t, free: np.full_like(t, np.nan)}
         act = {st: frac, free: 0 * t}
+        drop = {free: PELVIC_DROP_PER_ADDUCTION * valgus.side("hip_adduction", st) * frac}
         return _compose(t, valgus, legs, 5.0 + 25.0 * frac, arms, act, sup,
-                        np.zeros((t.size, 2)))  # fmt: skip
+                        np.zeros((t.size, 2)), drop)  # fmt: skip
 
     return Motion(
         "single_leg_squat",
@@ -347,7 +365,8 @@ def single_leg_landing(
         xz = np.zeros((t.size, 2))
         xz[on_box, 0] = box_front - 0.21
         sup = {st: stance, free: np.where(t <= t0, bh, np.nan)}
-        return _compose(t, valgus, legs, trunk, arms, {st: act, free: 0 * t}, sup, xz)
+        drop = {free: PELVIC_DROP_PER_ADDUCTION * valgus.side("hip_adduction", st) * act}
+        return _compose(t, valgus, legs, trunk, arms, {st: act, free: 0 * t}, sup, xz, drop)
 
     return Motion("single_leg_landing", end, valgus, sampler, box_height=bh,
                   box_front_x=box_front,
