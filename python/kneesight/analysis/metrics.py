@@ -9,6 +9,7 @@ why a value is missing in an ``unmeasured`` dict (dotted path -> reason).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -236,8 +237,9 @@ def arch_drop(
             seg = a[sl]
             if seg.size >= 3 and np.isfinite(seg).any():
                 win = np.lib.stride_tricks.sliding_window_view(seg, 3)
-                with np.errstate(all="ignore"):
-                    med = np.nanmedian(win, axis=1) if np.isfinite(win).any() else win[:, 0]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows -> NaN
+                    med = np.nanmedian(win, axis=1)
                 if np.isfinite(med).any():
                     loaded = float(np.nanmin(med))
         flight_mm[s], loaded_mm[s] = num(fl, 1), num(loaded, 1)

@@ -17,7 +17,7 @@ import numpy as np
 from kneesight.analysis.pipeline import analyze_kinematics
 from kneesight.analysis.result import TrialResult
 from kneesight.analysis.table import PER_SIDE, Table
-from kneesight.errors import CalibrationError, InputError, RecordingError
+from kneesight.errors import CalibrationError, InputError, RecordingError, TrackingError
 
 Progress = Callable[[int, int | None], None]
 """``progress(frames_done, frames_total_or_None)``."""
@@ -89,7 +89,7 @@ def _track(
     status: dict[str, int] = {}
     bar = _progress_bar(progress, total, desc)
     try:
-        for fr in tracker.track_recording(path):
+        for fr in _guarded(tracker.track_recording(path), path, frames):
             frames.append(int(fr.frame_number))
             stamps.append(float(fr.timestamp_ms))
             ok = bool(fr.tracked)
@@ -123,6 +123,26 @@ def _track(
     for i, c in enumerate(PER_SIDE):
         table[c] = vals[:, i].copy()
     return table, dof_sd, status
+
+
+def _guarded(results: Iterator[Any], path: Path, done: list[int]) -> Iterator[Any]:
+    """Pass tracker results through; an internal failure of the compiled core (a Rust panic,
+    which is not an ``Exception``) becomes a :class:`TrackingError` naming the recording and
+    the frame instead of a crash."""
+    it = iter(results)
+    while True:
+        try:
+            fr = next(it)
+        except StopIteration:
+            return
+        except Exception:
+            raise
+        except BaseException as e:  # pyo3's PanicException derives from BaseException
+            if type(e).__name__ != "PanicException":
+                raise
+            where = f"after frame {done[-1]}" if done else "at the first frame"
+            raise TrackingError(f"{path}: internal tracker failure {where} ({e})") from None
+        yield fr
 
 
 def _first_second(path: Path, fps: float) -> Iterator[Any]:
