@@ -137,14 +137,18 @@ def time_series_png(trial: Trial) -> str:
                 color="#7a828a",
                 fontsize=11,
             )
-        for key, time in events.items():
+        span = float(t[-1] - t[0]) or 1.0
+        previous, level = -np.inf, 0
+        for key, time in sorted(events.items(), key=lambda kv: kv[1]):
             label, colour = EVENT_STYLE[key]
             ax.axvline(time, color=colour, lw=1.0, ls="--", alpha=0.85)
+            level = level + 1 if time - previous < 0.05 * span else 0  # stagger close labels
+            previous = time
             ax.annotate(
                 label,
                 (time, 1.0),
                 xycoords=("data", "axes fraction"),
-                xytext=(2, -2),
+                xytext=(2, -2 - 9 * level),
                 textcoords="offset points",
                 va="top",
                 ha="left",
