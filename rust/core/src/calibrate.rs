@@ -321,6 +321,7 @@ fn calib_prior(arch: f64) -> Prior {
         predicted: None,
         valgus: [0.0; 2],
         arch: [arch; 2],
+        supports: Default::default(),
     }
 }
 

@@ -290,11 +290,11 @@ mod tests {
             cam_r: cam.cam_r,
             cam_t: cam.cam_t,
         };
-        // start 8-10 deg and 5 cm away
+        // start up to 6 deg and 3 cm away in every parameter at once
         let mut q = truth;
         let mut s = 3u64;
         for k in 0..NP {
-            q[k] += if k < 3 { 0.05 } else { 0.15 } * lcg(&mut s);
+            q[k] += if k < 3 { 0.03 } else { 0.1 } * lcg(&mut s);
         }
         q[b + 8] = 0.06;
         q[l + 8] = 0.06;
@@ -303,6 +303,7 @@ mod tests {
             predicted: None,
             valgus: [0.0; 2],
             arch: [0.06; 2],
+            supports: Default::default(),
         };
         let cfg = FitConfig {
             iterations: 30,

@@ -99,6 +99,24 @@ pub struct Prior {
     pub valgus: [f64; 2],
     /// Centre of the arch prior per side (the standing arch), m.
     pub arch: [f64; 2],
+    /// Raised surfaces the feet may stand on (box or platform tops); the floor is `y = 0`.
+    pub supports: std::sync::Arc<Vec<Support>>,
+}
+
+/// A horizontal support surface (lab frame): height and horizontal extent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Support {
+    pub y: f64,
+    pub x: (f64, f64),
+    pub z: (f64, f64),
+}
+
+/// Height of the highest support under a lab point (0: the floor).
+pub fn support_height(supports: &[Support], x: f64, z: f64, y_max: f64) -> f64 {
+    supports
+        .iter()
+        .filter(|s| s.y <= y_max && (s.x.0..=s.x.1).contains(&x) && (s.z.0..=s.z.1).contains(&z))
+        .fold(0.0, |a, s| a.max(s.y))
 }
 
 /// Soft joint limits (lower, upper) of every parameter (rad; arch in m).
@@ -444,7 +462,7 @@ fn priors(
         one(lin, b + ARCH, q[b + ARCH] - prior.arch[i], sa);
         let _ = HIP;
     }
-    // feet not below the floor (lab y = 0)
+    // feet not below the floor (lab y = 0) or the support they stand over
     let up = V3::y();
     for side in Side::BOTH {
         let i = side_index(side);
@@ -455,11 +473,13 @@ fn priors(
             for zs in [-0.4, 0.4] {
                 let local = V3::new(x - f.heel, -f.ankle_height, zs * wz);
                 let pw = o + r * local;
-                if pw.y < 0.0 {
+                // a support counts when the foot is not far below its top (not beside a box)
+                let ground = support_height(&prior.supports, pw.x, pw.z, pw.y + 0.08);
+                if pw.y < ground {
                     row.n = 0;
                     point_dir_row(k, seg, &pw, &up, &V3::zeros(), -1.0, row);
                     let w = 1.0 / (cfg.contact_sd * cfg.contact_sd);
-                    lin.add(-pw.y, &row.idx[..row.n], &row.val[..row.n], w, true);
+                    lin.add(ground - pw.y, &row.idx[..row.n], &row.val[..row.n], w, true);
                 }
             }
         }

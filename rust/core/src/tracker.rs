@@ -11,8 +11,14 @@ use crate::calibrate::SubjectCalibration;
 use crate::camera::{check_scale, RayTable};
 use crate::error::Result;
 use crate::fit::{DepthView, FitConfig, FitStats, Fitter, Prior};
+use crate::fit_terms::{support_height, Support};
 use crate::model::{side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
-use crate::segment::{find_subject, roi_from_bounds, segment_subject, LabBounds, SubjectPoints};
+use crate::segment::PatchKind;
+use crate::segment::{
+    find_subject, learn_background, roi_from_bounds, segment_subject, Background, LabBounds,
+    SubjectPoints,
+};
+use std::sync::Arc;
 
 type V3 = Vector3<f64>;
 
@@ -34,6 +40,8 @@ pub enum Status {
     TooFewPoints,
     /// The fit does not explain the points well enough.
     PoorFit,
+    /// A defect inside the pipeline was caught; the frame is skipped.
+    InternalError,
 }
 
 impl Status {
@@ -44,6 +52,7 @@ impl Status {
             Status::NoSubject => "no_subject",
             Status::TooFewPoints => "too_few_points",
             Status::PoorFit => "poor_fit",
+            Status::InternalError => "internal_error",
         }
     }
 }
@@ -131,10 +140,19 @@ pub struct Tracker {
     /// Last tracked poses with their frame numbers (most recent last).
     history: Vec<(i64, [f64; NP])>,
     misses: usize,
+    /// Depth noise (m) at the subject in the current frame.
+    noise: f64,
+    /// The calibration's background plus structure learnt from this trial's first frame (a
+    /// box or platform that was not there in the static trial).
+    bg: Background,
+    scene_learnt: bool,
+    /// Horizontal background patches (box tops) the feet may stand on.
+    supports: Arc<Vec<Support>>,
 }
 
 impl Tracker {
     pub fn new(cal: SubjectCalibration) -> Tracker {
+        let cal_bg = cal.background.clone();
         Tracker {
             fitter: Fitter::new(cal.shape.clone()),
             cal,
@@ -142,6 +160,10 @@ impl Tracker {
             pts: SubjectPoints::new(),
             history: Vec::new(),
             misses: 0,
+            noise: 0.01,
+            supports: Arc::new(supports_of(&cal_bg)),
+            bg: cal_bg,
+            scene_learnt: false,
         }
     }
 
@@ -149,6 +171,19 @@ impl Tracker {
     pub fn reset(&mut self) {
         self.history.clear();
         self.misses = 0;
+        self.bg = self.cal.background.clone();
+        self.supports = Arc::new(supports_of(&self.bg));
+        self.scene_learnt = false;
+    }
+
+    /// Add the large planar structure of a trial frame (walls, a box or platform) to the
+    /// background; the floor and noise level stay those of the calibration.
+    fn learn_scene(&mut self, depth: &[u16], depth_scale: f32, rays: &RayTable) {
+        self.scene_learnt = true;
+        if let Ok(b) = learn_background(&[depth], depth_scale, rays, &self.cal.lab) {
+            self.bg.patches.extend(b.patches);
+        }
+        self.supports = Arc::new(supports_of(&self.bg));
     }
 
     fn prior(&self, predicted: Option<[f64; NP]>) -> Prior {
@@ -156,6 +191,7 @@ impl Tracker {
             predicted,
             valgus: self.cal.static_valgus_rad(),
             arch: self.cal.standing_arch,
+            supports: self.supports.clone(),
         }
     }
 
@@ -178,7 +214,31 @@ impl Tracker {
     /// Track one depth frame (row-major `u16`, `depth_scale` m per unit) with the ray table of
     /// its intrinsics. Errors only for malformed arguments (size mismatch, bad scale); frames
     /// that cannot be tracked come back with `tracked == false` and NaN values.
+    ///
+    /// A defect inside the pipeline (a panic) is contained: the frame comes back untracked with
+    /// status `internal_error`, the tracker resets its buffers and history, and tracking goes on.
     pub fn track(
+        &mut self,
+        depth: &[u16],
+        depth_scale: f32,
+        rays: &RayTable,
+        frame: i64,
+    ) -> Result<FrameOutput> {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.track_inner(depth, depth_scale, rays, frame)
+        }));
+        match r {
+            Ok(out) => out,
+            Err(_) => {
+                self.pts = SubjectPoints::new();
+                self.history.clear();
+                self.misses += 1;
+                Ok(FrameOutput::untracked(Status::InternalError))
+            }
+        }
+    }
+
+    fn track_inner(
         &mut self,
         depth: &[u16],
         depth_scale: f32,
@@ -198,21 +258,24 @@ impl Tracker {
         if intr.width != self.cal.width || intr.height != self.cal.height {
             return Ok(FrameOutput::untracked(Status::BadFrame));
         }
+        if !self.scene_learnt {
+            self.learn_scene(depth, depth_scale, rays);
+        }
         let lab = self.cal.lab;
-        let bg = &self.cal.background;
+        let bg = &self.bg;
         let predicted = if self.misses <= self.cfg.reinit_after {
             self.predict(frame)
         } else {
             None
         };
-        let (q0, bounds, init) = match predicted {
-            Some(q) => (q, self.model_bounds(&q), false),
+        let (q_pred, bounds) = match predicted {
+            Some(q) => (Some(q), self.model_bounds(&q)),
             None => {
                 let Some(b) = find_subject(depth, depth_scale, rays, &lab, bg)? else {
                     self.miss();
                     return Ok(FrameOutput::untracked(Status::NoSubject));
                 };
-                (self.initial_pose(&b), b, true)
+                (None, b)
             }
         };
         let roi = match roi_from_bounds(&bounds, &lab, &intr, self.cfg.stride) {
@@ -232,16 +295,38 @@ impl Tracker {
             &bounds,
             &mut self.pts,
         )?;
+        if self.pts.points.len() < self.cfg.min_points {
+            self.miss();
+            return Ok(FrameOutput::untracked(Status::TooFewPoints));
+        }
+        let init = q_pred.is_none();
+        let q0 = match q_pred {
+            Some(q) => q,
+            None => self.initial_pose(&self.pts.points),
+        };
         // the legs and the lower trunk: drop what is well above the pelvis
         let k0 = Kinematics::new(&q0, &self.cal.shape);
         let pl = &self.cal.shape.pelvis;
-        let top = k0.pelvis_o.y + pl.centre[1] + 0.8 * pl.semi[1];
+        let top = k0.pelvis_o.y + pl.centre[1] + 0.5 * pl.semi[1];
         let points: &mut Vec<[f32; 3]> = &mut self.pts.points;
         points.retain(|p| (p[1] as f64) < top);
         if points.len() < self.cfg.min_points {
             self.miss();
             return Ok(FrameOutput::untracked(Status::TooFewPoints));
         }
+        // depth noise at the subject's distance sets the scale of the residuals
+        let cam_pos = lab.camera_position();
+        let step = (points.len() / 64).max(1);
+        let mut ranges: Vec<f64> = points
+            .iter()
+            .step_by(step)
+            .map(|p| (V3::new(p[0] as f64, p[1] as f64, p[2] as f64) - cam_pos).norm())
+            .collect();
+        let mid = ranges.len() / 2;
+        let range = *ranges.select_nth_unstable_by(mid, f64::total_cmp).1;
+        // plus about 1 cm of model-versus-body shape difference
+        let noise = bg.noise.sigma(range).hypot(0.01);
+        self.noise = noise;
         let cam = lab.camera_position();
         let rt = lab.rotation.transpose();
         let dv = DepthView {
@@ -261,7 +346,7 @@ impl Tracker {
             self.initial_fit(&mut q, &cam, &dv)
         } else {
             let prior = self.prior(Some(q0));
-            let cfg = self.cfg.fit.clone();
+            let cfg = self.scaled(&self.cfg.fit);
             self.fitter
                 .fit(&mut q, &self.pts.points, &cam, Some(&dv), &prior, &cfg)
         };
@@ -278,6 +363,14 @@ impl Tracker {
         Ok(out)
     }
 
+    /// A fit configuration with residual scales set by the current depth noise.
+    fn scaled(&self, c: &FitConfig) -> FitConfig {
+        let mut c = c.clone();
+        c.noise = self.noise;
+        c.robust_scale = (2.5 * self.noise).max(0.02);
+        c
+    }
+
     fn miss(&mut self) {
         self.misses += 1;
         if self.misses > self.cfg.reinit_after {
@@ -288,7 +381,7 @@ impl Tracker {
     /// Standing and half-squat hypotheses at the subject's place; keep the better fit.
     fn initial_fit(&mut self, q: &mut [f64; NP], cam: &V3, dv: &DepthView<'_>) -> FitStats {
         let prior = self.prior(None);
-        let cfg = self.cfg.init_fit.clone();
+        let cfg = self.scaled(&self.cfg.init_fit);
         let mut best: Option<([f64; NP], FitStats)> = None;
         for squat in [0.0, 1.0] {
             let mut cand = *q;
@@ -305,7 +398,16 @@ impl Tracker {
                 .fitter
                 .fit(&mut cand, &self.pts.points, cam, Some(dv), &prior, &cfg);
             if std::env::var("KS_DEBUG").is_ok() {
-                eprintln!("init squat={squat} cost {} inl {} rms {} q {:?}", st.cost, st.inliers, st.rms, &cand[3..15].iter().map(|v| (v.to_degrees() * 10.0).round() / 10.0).collect::<Vec<_>>());
+                eprintln!(
+                    "init squat={squat} cost {} inl {} rms {} q {:?}",
+                    st.cost,
+                    st.inliers,
+                    st.rms,
+                    &cand[3..15]
+                        .iter()
+                        .map(|v| (v.to_degrees() * 10.0).round() / 10.0)
+                        .collect::<Vec<_>>()
+                );
             }
             if best.as_ref().is_none_or(|b| st.cost < b.1.cost) {
                 best = Some((cand, st));
@@ -316,18 +418,52 @@ impl Tracker {
         st
     }
 
-    /// Standing pose at the centre of a person's lab box, facing the lab X.
-    fn initial_pose(&self, b: &LabBounds) -> [f64; NP] {
+    /// Standing pose over the subject's points: the soles at the lowest points, the pelvis
+    /// above the middle of the legs (a little behind the visible surface), facing the lab X.
+    fn initial_pose(&self, pts: &[[f32; 3]]) -> [f64; NP] {
         let shape = &self.cal.shape;
         let h = crate::model::standing_height(shape, Side::Right);
-        // find_subject's box has a 0.15 m margin
-        let head = b.max.y - 0.15;
-        let y = (head - (self.cal.stature - h)).clamp(0.4 * h, h);
-        let c = (b.min + b.max) / 2.0;
+        let step = (pts.len() / 400).max(1);
+        let mut ys: Vec<f64> = pts.iter().step_by(step).map(|p| p[1] as f64).collect();
+        let k = ys.len() / 50;
+        let sole = *ys.select_nth_unstable_by(k, f64::total_cmp).1;
+        let legs: Vec<&[f32; 3]> = pts
+            .iter()
+            .step_by(step)
+            .filter(|p| (p[1] as f64) < sole + h)
+            .collect();
+        let med = |f: &dyn Fn(&[f32; 3]) -> f64| {
+            let mut v: Vec<f64> = legs.iter().map(|p| f(p)).collect();
+            if v.is_empty() {
+                return 0.0;
+            }
+            let m = v.len() / 2;
+            *v.select_nth_unstable_by(m, f64::total_cmp).1
+        };
+        let (cx, cz) = (med(&|p| p[0] as f64), med(&|p| p[2] as f64));
+        // standing on a box whose top hides the feet: the soles are on the box
+        let ground = support_height(&self.supports, cx, cz, sole + 0.05);
+        let sole = if sole - ground < 0.2 { ground } else { sole };
+        if std::env::var("KS_DEBUG").is_ok() {
+            eprintln!(
+                "init: sole {sole} ground {ground} supports {:?} patches {:?}",
+                self.supports,
+                self.bg
+                    .patches
+                    .iter()
+                    .map(|p| (p.kind, p.plane.normal, p.origin))
+                    .collect::<Vec<_>>()
+            );
+        }
+        let cam = self.cal.lab.camera_position();
+        let back = V3::new(cx - cam.x, 0.0, cz - cam.z)
+            .try_normalize(1e-9)
+            .unwrap_or_else(V3::zeros)
+            * 0.05;
         let mut q = self.cal.static_pose;
-        q[0] = c.x;
-        q[1] = y;
-        q[2] = c.z;
+        q[0] = cx + back.x;
+        q[1] = sole.max(0.0) + h;
+        q[2] = cz + back.z;
         q
     }
 
@@ -359,21 +495,25 @@ impl Tracker {
         let k = Kinematics::new(q, shape);
         let used = st.used_points.max(1) as f64;
         let inlier_frac = st.inliers as f64 / used;
-        let noise = self.cfg.fit.noise;
+        let noise = self.noise;
         let c_rms = if st.rms.is_finite() {
             (-(st.rms / (1.5 * noise) - 1.0).max(0.0)).exp()
         } else {
             0.0
         };
+        // coverage of each leg by inlier points (thigh and shank), and whether the foot is seen
         let mut coverage = [0.0; 2];
+        let mut foot = [0.0; 2];
         for side in Side::BOTH {
             let n = |s: Seg| st.seg_points[s.index()] as f64;
-            let c = (n(Seg::Thigh(side)) / 25.0).min(1.0)
-                * (n(Seg::Shank(side)) / 20.0).min(1.0)
-                * (n(Seg::Foot(side)) / 6.0).min(1.0);
-            coverage[side_index(side)] = c;
+            let i = side_index(side);
+            coverage[i] =
+                (n(Seg::Thigh(side)) / 25.0).min(1.0) * (n(Seg::Shank(side)) / 20.0).min(1.0);
+            foot[i] = (n(Seg::Foot(side)) / 5.0).min(1.0);
         }
-        let confidence = (inlier_frac * c_rms * 0.5 * (coverage[0] + coverage[1])).clamp(0.0, 1.0);
+        let legs = 0.5 * (coverage[0] + coverage[1]);
+        let feet = 0.5 * (foot[0] + foot[1]);
+        let confidence = (inlier_frac * c_rms * legs * (0.75 + 0.25 * feet)).clamp(0.0, 1.0);
         let tracked =
             confidence >= self.cfg.min_confidence && st.used_points >= self.cfg.min_points;
         if !tracked {
@@ -408,10 +548,19 @@ impl Tracker {
                 v[j] = if ok(HIP + j) { hip[j] } else { f64::NAN };
                 v[3 + j] = if ok(KNEE + j) { knee[j] } else { f64::NAN };
             }
-            v[6] = if ok(ANKLE) { ankle[0] } else { f64::NAN };
+            let foot_seen = foot[i] >= 1.0;
+            v[6] = if ok(ANKLE) && foot_seen {
+                ankle[0]
+            } else {
+                f64::NAN
+            };
             let a = |p: V3| [p.x, p.y, p.z];
             v[7] = fppa(side, a(k.hjc[i]), a(k.kjc[i]), a(k.ajc[i]));
-            v[8] = k.arch[i] * 1000.0;
+            v[8] = if foot_seen {
+                k.arch[i] * 1000.0
+            } else {
+                f64::NAN
+            };
             for (j, p) in [k.hjc[i], k.kjc[i], k.ajc[i]].iter().enumerate() {
                 v[9 + 3 * j..12 + 3 * j].copy_from_slice(&a(*p));
             }
@@ -436,4 +585,38 @@ impl Tracker {
             rms: st.rms,
         }
     }
+}
+
+/// Support surfaces: horizontal background patches (box tops), and the tops of box-like
+/// vertical faces (standing on the floor, 0.1-1 m high), extruded 0.6 m behind the face: from
+/// a camera at hip height the top of a box the subject stands on is barely visible.
+fn supports_of(bg: &Background) -> Vec<Support> {
+    let mut out = Vec::new();
+    for p in &bg.patches {
+        let mut x = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut z = x;
+        let mut y = (f64::INFINITY, f64::NEG_INFINITY);
+        let behind = if p.kind == PatchKind::Vertical {
+            -p.plane.normal * 0.6
+        } else {
+            V3::zeros()
+        };
+        for u in [p.u_range.0, p.u_range.1] {
+            for v in [p.v_range.0, p.v_range.1] {
+                for d in [V3::zeros(), behind] {
+                    let c = p.origin + p.axis_u * u + p.axis_v * v + d;
+                    x = (x.0.min(c.x), x.1.max(c.x));
+                    z = (z.0.min(c.z), z.1.max(c.z));
+                    y = (y.0.min(c.y), y.1.max(c.y));
+                }
+            }
+        }
+        let top = match p.kind {
+            PatchKind::Horizontal if p.plane.normal.y.abs() > 0.9 => 0.5 * (y.0 + y.1),
+            PatchKind::Vertical if y.0 < 0.1 && (0.1..1.0).contains(&y.1) => y.1,
+            _ => continue,
+        };
+        out.push(Support { y: top, x, z });
+    }
+    out
 }
