@@ -5,8 +5,8 @@
     quantities without their side suffix (``hip_flexion`` ... ``arch_height_mm``) and the joint
     centres ``hjc_x`` ... ``ajc_z`` (lab frame, metres). Empty cells where untracked.
 ``<stem>_metrics_long.csv``
-    One row per metric and side of ``summary.json`` (``peaks``, ``metrics``, ``less``):
-    ``trial, section, metric, side, value, units, normal, source``.
+    One row per numeric, boolean or null value and side of ``summary.json`` (``peaks``,
+    ``metrics``, ``less``): ``trial, section, metric, side, value, units, normal, source``.
 ``<stem>.json``
     ``{"summary": <summary.json>, "kinematics": {"columns": [...], "units": {...},
     "data": {column: [values, null where untracked]}}}``.
@@ -94,8 +94,8 @@ def metric_rows(trial: Trial) -> list[dict[str, Any]]:
     rows = []
     for section in METRIC_SECTIONS:
         for item in flatten(trial.summary.get(section)):
-            if not item.path and item.value is None:
-                continue
+            if (not item.path and item.value is None) or isinstance(item.value, str):
+                continue  # texts (criteria, notes) are not data
             value = item.value
             if isinstance(value, list):
                 value = " ".join(str(v) for v in value)
