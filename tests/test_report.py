@@ -147,3 +147,25 @@ def test_person_free_trial_reports_what_could_not_be_measured(tmp_path):
     assert "No flag could be evaluated" in html
     text = re.sub(r'src="data:[^"]*"', "", html)
     assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+
+
+def test_report_survives_unexpected_summary_shapes(tmp_path):
+    s = synthetic_summary()
+    s.update(
+        events=[0.5],
+        peaks=["odd"],
+        metrics={"x": {"l": [1, 2], "r": {"y": None}}},
+        checks=["not a dict", {"side": "r"}],
+        flags=[{"id": "f"}, "text flag"],
+        guidance="Do the exercises.",
+        less=[1, 2],
+        camera={"lab_from_camera": "identity"},
+        frames=None,
+        data_quality="good",
+        calibration=None,
+        event_details=3,
+        unmeasured=[],
+    )
+    html = write_report(write_trial_dir(tmp_path / "odd", summary=s)).read_text()
+    assert "Do the exercises." in html and "text flag" in html
+    assert html.count('class="missing"') == 2  # events unreadable: no pictures, said so
