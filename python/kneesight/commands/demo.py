@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from kneesight.commands.analyze import print_summary
 
-        print_summary(result, written)
+        print_summary(result, {k: v for k, v in written.items() if k != "report"})
     report = written.get("report")
-    print(f"report: {report}" if report else f"results: {out / 'analysis'}")
+    print(f"report: {report}" if report else f"results (no report): {out / 'analysis'}")
     return 0
