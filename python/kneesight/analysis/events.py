@@ -1,19 +1,23 @@
 """Landing events of a drop vertical jump from the fitted skeleton.
 
-Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact (SC) are found in
-two steps:
+Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact (SC):
 
 1. Coarse phases from foot height: the lower ankle joint centre (``ajc_*_y``) against its
    ground level (a low percentile over the trial). The feet are "high" on the box and in flight
    and "low" in ground contact.
-2. Refinement from the pelvis (mid-point of the hip joint centres): in flight the pelvis falls
-   freely (vertical acceleration -g); ground contact starts or ends the free fall. Around each
-   coarse event a two-piece model (a free-fall parabola on the flight side, a free quadratic on
-   the contact side) is fitted for every candidate frame, and the best split and the crossing
-   of the two fitted curves give the event time. This uses many frames and so stands depth
-   noise; it falls back to a two-piece fit of the foot height when the pelvis is not tracked.
+2. Refinement from the height of the ball of the foot (:func:`toe_clearance`: the ankle joint
+   centre's height corrected for the foot's pitch, from the shank direction and ankle
+   dorsiflexion). It falls fast in flight and stops at touch-down; it is still in contact and
+   climbs fast after toe-off. The event is the time of the largest jump in its vertical
+   velocity (a broken-line fit over a few frames either side, on a quarter-frame grid), the
+   first of comparable jumps at touch-down (the toes land before the heel comes down). Both
+   feet are located jointly when they land together; IC is the first foot's contact. When the
+   feet are too sparsely tracked at take-off, a two-phase fit of the pelvis (free fall after
+   take-off) and the ankle heights is used instead.
+3. Events are reported at frames, as a frame-by-frame contact detector marks them: the first
+   frame in contact (IC, SC) or in the air (TO). PKF is the frame of maximum knee flexion (mean
+   of the sides) between IC and TO.
 
-Peak knee flexion is the frame of maximum knee flexion (mean of the sides) between IC and TO.
 Times are seconds from the first frame; an event that cannot be found is None with a reason.
 """
 
@@ -316,7 +320,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             joint = _velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half)
             tc = joint if joint is not None else tc
         row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
-        return (row, tc, "foot height (velocity jump at touch-down)"), per_side
+        return (row, tc, "ball-of-foot height (velocity jump at touch-down)"), per_side
 
     ic, ev.contact_s = first_contact(first_high)
     place("initial_contact_s", ic, "too few tracked frames around the first landing")
