@@ -141,3 +141,25 @@ def test_cli_renders_with_preview(tmp_path, capsys):
     capsys.readouterr()
     assert main(args) == 1  # outputs exist now
     assert main([*args, "--overwrite"]) == 0
+
+
+def test_cli_drives_the_phantom_with_a_mot_file(tmp_path, capsys):
+    t = np.arange(0.0, 1.0, 0.01)
+    names = ["time", "pelvis_ty", "hip_flexion_l", "hip_flexion_r", "knee_angle_l",
+             "knee_angle_r", "ankle_angle_l", "ankle_angle_r"]  # fmt: skip
+    knee = 30.0 * np.sin(np.pi * t) ** 2
+    cols = [t, 0.9 + 0 * t, knee / 2, knee / 2, knee, knee, knee / 2, knee / 2]
+    rows = "\n".join("\t".join(f"{v:.6f}" for v in r) for r in np.stack(cols, -1))
+    mot = tmp_path / "dip.mot"
+    mot.write_text("dip\ninDegrees=yes\nendheader\n" + "\t".join(names) + "\n" + rows + "\n")
+    out = tmp_path / "mot.db3"
+    args = ["phantom", "--mot", str(mot), "--out", str(out), "--resolution", "424x240",
+            "--fps", "30", "--no-noise"]  # fmt: skip
+    assert main(args) == 0
+    meta = json.loads(truth_paths(out)[1].read_text())
+    assert meta["motion"] == "mot:dip.mot" and meta["frame_count"] == 30
+    truth = read_truth_csv(truth_paths(out)[0])
+    np.testing.assert_allclose(truth["knee_flexion_r"], 30.0 * np.sin(np.pi * truth["time_s"]) ** 2,
+                               atol=0.2)  # fmt: skip
+    assert main(["phantom", "--motion", "dvj", *args[1:], "--overwrite"]) == 1
+    assert "--mot" in capsys.readouterr().err
