@@ -256,3 +256,18 @@ def test_exports_in_separate_runs_share_one_readme(trial_dir):
     export(trial_dir, "mot")
     text = (trial_dir / "dvj01_export_README.txt").read_text()
     assert "dvj01.c3d" in text and "dvj01.mot" in text and "interpolated" in text
+
+
+def test_c3d_foot_strike_uses_each_foot_contact_when_given(tmp_path):
+    s = synthetic_summary()
+    s["event_details"] = {"foot_contact_s": {"l": 0.49, "r": 0.52}}
+    d = write_trial_dir(tmp_path / "asym", summary=s)
+    export(d, "c3d")
+    ev = ezc3d.c3d(str(d / "asym.c3d"))["parameters"]["EVENT"]
+    t = ev["TIMES"]["value"][0] * 60 + ev["TIMES"]["value"][1]
+    strikes = {
+        (c, round(float(x), 6))
+        for lab, c, x in zip(ev["LABELS"]["value"], ev["CONTEXTS"]["value"], t, strict=True)
+        if lab == "Foot Strike"
+    }
+    assert strikes == {("Left", 0.49), ("Right", 0.52), ("Left", 1.5), ("Right", 1.5)}

@@ -16,20 +16,23 @@ Samples
     dropped and frames the tracker could not fit are invalid points (residual -1, NaN values).
 Events (``EVENT`` group, times in seconds from the first frame)
     ``Foot Strike`` at initial contact and second contact, ``Foot Off`` at take-off, both with
-    contexts ``Left`` and ``Right`` (a drop landing is bilateral); ``Peak Knee Flexion`` with
-    context ``General``.
+    contexts ``Left`` and ``Right`` (a drop landing is bilateral; the first Foot Strike of a
+    side is that foot's own contact time when ``event_details.foot_contact_s`` gives it);
+    ``Peak Knee Flexion`` with context ``General``.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from kneesight.conventions import JOINT_CENTRES, SIDES
 from kneesight.export.grid import on_grid
 from kneesight.export.paths import check_writable
-from kneesight.export.trialdir import Trial
+from kneesight.export.trialdir import Trial, as_dict
 
 SIDE_PREFIX = {"l": "L", "r": "R"}
 CONTEXT = {"l": "Left", "r": "Right"}
@@ -63,6 +66,11 @@ EVENTS = (
     ("peak_knee_flexion_s", "Peak Knee Flexion", False),
 )
 """summary.json event, C3D label, whether it is given per side (else ``General``)."""
+
+
+def _add_event(c3d: Any, t: float, context: str, label: str) -> None:
+    minutes = int(t // 60)
+    c3d.add_event(time=[minutes, t - 60 * minutes], context=context, label=label)
 
 
 def joint_centre_label(joint: str, side: str) -> str:
@@ -147,14 +155,18 @@ def write_c3d(trial: Trial, path: str | Path, overwrite: bool = False) -> Path:
         c3d.add_parameter("MANUFACTURER", "VERSION_LABEL", version)
     c3d.add_parameter("SUBJECTS", "NAMES", [trial.directory.name or "trial"])
 
+    foot_contact = as_dict(as_dict(trial.summary.get("event_details")).get("foot_contact_s"))
     for key, label, per_side in EVENTS:
         t = trial.event(key)
         if t is None:
             continue
-        contexts = [CONTEXT[s] for s in SIDES] if per_side else ["General"]
-        for context in contexts:
-            minutes = int(t // 60)
-            c3d.add_event(time=[minutes, t - 60 * minutes], context=context, label=label)
+        if not per_side:
+            _add_event(c3d, t, "General", label)
+            continue
+        for side in SIDES:
+            ts = foot_contact.get(side) if key == "initial_contact_s" else None
+            ok = isinstance(ts, int | float) and math.isfinite(ts)
+            _add_event(c3d, float(ts) if ok else t, CONTEXT[side], label)
 
     c3d.write(str(path))
     return path
