@@ -35,7 +35,7 @@ def phantom(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     cam = CameraPlacement("d435", (848, 480), FPS, distance=2.2, height=0.9, yaw=15.0)
     st = render_trial(body, motions.static(duration_s=1.0, valgus=v), cam, d / "static.db3", seed=1)
     tr = render_trial(body, motions.drop_vertical_jump(valgus=v, recovery_s=0.2), cam,
-                      d / "dvj.db3", seed=2)  # fmt: skip
+                      d / "dvj.db3", seed=2, dropped_frames=[20, 21])  # fmt: skip
     return {"dir": d, "static": st.recording, "trial": tr.recording}
 
 
@@ -55,6 +55,7 @@ def test_analyze_writes_the_contract(phantom: dict[str, Path], capsys) -> None:
     s = json.loads((out / "summary.json").read_text())
     assert s["calibration"]["source"] == "static recording"
     assert s["frames"]["total"] == len(numbers)
+    assert s["frames"]["dropped"] == 2 and 20 not in numbers and 21 not in numbers
     assert s["frames"]["tracked"] == sum(r[2] == "1" for r in rows[1:])
     assert s["recording"] == str(phantom["trial"].resolve())
     assert np.asarray(s["camera"]["lab_from_camera"]).shape == (4, 4)

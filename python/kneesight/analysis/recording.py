@@ -58,7 +58,8 @@ def _progress_bar(progress: Progress | bool | None, total: int | None, desc: str
 
 
 def _recording_info(path: Path) -> dict[str, Any]:
-    """fps, intrinsics, depth scale, dropped frames and frame count of a recording."""
+    """fps, intrinsics, depth scale and frame count of a recording (without reading frames;
+    dropped frames are counted later from the gaps in the frame numbers)."""
     from kneesight.io import open_recording
 
     with open_recording(path) as rec:
@@ -66,7 +67,6 @@ def _recording_info(path: Path) -> dict[str, Any]:
             "fps": float(rec.fps),
             "intrinsics": rec.intrinsics,
             "depth_scale": float(rec.depth_scale),
-            "dropped_frames": getattr(rec, "dropped_frames", None),
             "n_frames": None,
         }
         try:
@@ -236,16 +236,12 @@ def analyze(
             tracking.Tracker(cal), Path(cal_info["path"]), progress, st_info["n_frames"], "static"
         )
     table, dof_sd, status = _track(tracker, rec, progress, info["n_frames"], "tracking")
-    dropped = info["dropped_frames"]
-    if isinstance(dropped, list | tuple | set):
-        dropped = len(dropped)
     result = analyze_kinematics(
         table,
         fps=fps,
         static=static_table,
         calibration_info=cal_info,
         sex=sex,
-        dropped=dropped if isinstance(dropped, int) else None,
         static_alignment_given=given,
     )
     result.recording = str(rec)
