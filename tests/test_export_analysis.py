@@ -51,8 +51,11 @@ def test_c3d_of_an_analysed_trial_round_trips(analysed):
     assert np.isnan(pts[0, labels.index("RKJC"), 30])  # frame number 31 was dropped
     ev = c["parameters"]["EVENT"]
     t = ev["TIMES"]["value"][0] * 60 + ev["TIMES"]["value"][1]
-    strike = sorted(t[(np.array(ev["LABELS"]["value"]) == "Foot Strike")])
-    assert strike[0] == pytest.approx(trial.event("initial_contact_s"), abs=1e-4)
+    labels_ev, contexts = np.array(ev["LABELS"]["value"]), np.array(ev["CONTEXTS"]["value"])
+    left = sorted(t[(labels_ev == "Foot Strike") & (contexts == "Left")])
+    own = trial.summary["event_details"]["foot_contact_s"]["l"]
+    assert left[0] == pytest.approx(own, abs=1e-4)  # the left foot's own contact
+    assert left[0] == pytest.approx(trial.event("initial_contact_s"), abs=1.0 / 90)
 
 
 def test_opensim_files_of_an_analysed_trial(analysed):

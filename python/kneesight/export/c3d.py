@@ -165,8 +165,8 @@ def write_c3d(trial: Trial, path: str | Path, overwrite: bool = False) -> Path:
             continue
         for side in SIDES:
             ts = foot_contact.get(side) if key == "initial_contact_s" else None
-            ok = isinstance(ts, int | float) and math.isfinite(ts)
-            _add_event(c3d, float(ts) if ok else t, CONTEXT[side], label)
+            own = float(ts) if isinstance(ts, int | float) and math.isfinite(ts) else None
+            _add_event(c3d, t if own is None else own, CONTEXT[side], label)
 
     c3d.write(str(path))
     return path
