@@ -13,7 +13,15 @@ import sys
 from kneesight import __version__
 from kneesight.errors import KneesightError
 
-COMMANDS: tuple[str, ...] = ("analyze", "demo", "export", "summarize", "phantom")
+COMMANDS: tuple[str, ...] = (
+    "analyze",
+    "demo",
+    "export",
+    "summarize",
+    "phantom",
+    "record",
+    "info",
+)
 """Command modules under ``kneesight.commands``, in ``--help`` order."""
 
 

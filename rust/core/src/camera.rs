@@ -1,9 +1,15 @@
 //! Camera intrinsics and exact depth deprojection.
 //!
 //! The maths follows librealsense's `rs2_deproject_pixel_to_point` (rsutil.h) operation for
-//! operation in `f32`, so points agree with the SDK and with `rs.pointcloud()` to float rounding.
-//! Like the SDK's point cloud, a frame is deprojected through a ray table computed once per
-//! intrinsics: pixel (u, v) maps to the ray (x, y, 1) at unit depth, and a point is `ray * z`.
+//! operation in `f32`, so points are bit for bit the SDK's for every distortion model. Like the
+//! SDK's point cloud, a frame is deprojected through a ray table computed once per intrinsics:
+//! pixel (u, v) maps to the ray (x, y, 1) at unit depth, and a point is `ray * z`.
+//!
+//! `rs.pointcloud()` agrees exactly on rectified streams (D4xx depth: Brown-Conrady with zero
+//! coefficients, or no distortion). On distorted streams it does not match the SDK's own
+//! `rs2_deproject_pixel_to_point`: its x86 ray map ignores Brown-Conrady, F-theta and
+//! Kannala-Brandt distortion and applies inverse Brown-Conrady in a single step. kneesight
+//! follows `rs2_deproject_pixel_to_point`.
 
 use crate::error::{Error, Result};
 use crate::input_err;
