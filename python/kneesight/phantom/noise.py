@@ -148,28 +148,31 @@ def apply_noise(
     ndarray of uint16, shape (H, W)
         Depth in units of ``depth_scale``; 0 = no data.
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = np.asarray(z)
     valid = np.isfinite(z) & (z > 0)
-    out = np.where(valid, z, 0.0)
+    out = np.where(valid, z, 0.0).astype(np.float64)
     if model is not None:
         white = rng.standard_normal(z.shape, dtype=np.float32)
         field = gaussian_filter(white, model.correlation_px, mode="wrap", truncate=3.0)
-        field *= model.subpixel / max(float(field.std()), 1e-12)
-        out = out + out**2 / (fx * baseline) * field
+        field *= np.float32(model.subpixel / max(float(field.std()), 1e-12))
+        o32 = out.astype(np.float32)
+        o32 += o32 * o32 * np.float32(1.0 / (fx * baseline)) * field
         edge, far = depth_edges(z)
-        fly = edge & (far > 0) & (rng.random(z.shape) < model.flying_pixels)
+        # One uniform draw decides per edge pixel: flying pixel, dropout, or kept.
+        u = rng.random(z.shape, dtype=np.float32)
+        fly = edge & (far > 0) & (u < model.flying_pixels)
         mix = rng.random(z.shape, dtype=np.float32)
-        out = np.where(fly, mix * out + (1.0 - mix) * far, out)
-        ring = binary_dilation(
-            edge | (valid & ~np.roll(valid, 1, 1)) | (valid & ~np.roll(valid, -1, 1))
-        )
-        drop = ring & ~fly & (rng.random(z.shape) < model.edge_dropout)
-        drop |= rng.random(z.shape) < model.random_dropout
+        o32 = np.where(fly, mix * o32 + (1.0 - mix) * far, o32)
+        ring = binary_dilation(edge)
+        p0, p1 = model.flying_pixels, model.flying_pixels + model.edge_dropout
+        drop = ring & ~fly & (u >= p0) & (u < p1)
+        if model.random_dropout > 0:
+            drop |= rng.random(z.shape, dtype=np.float32) < model.random_dropout
         if model.shadow:
             drop |= occlusion_shadow(z, fx, baseline)
         valid &= ~drop
-        lo, hi = model.min_z, model.max_z
-        valid &= (out >= lo) & (out <= hi)
+        valid &= (o32 >= model.min_z) & (o32 <= model.max_z)
+        out = o32
     units = np.rint(out / depth_scale)
     units = np.where(valid, np.clip(units, 0, 65535), 0)
     return units.astype(np.uint16)
