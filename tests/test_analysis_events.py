@@ -196,3 +196,17 @@ def test_person_free_table_gives_no_events() -> None:
     ev = detect_events(table, 30.0)
     assert all(v is None for v in ev.times.values())
     assert ev.reasons["initial_contact_s"]
+
+
+def test_landing_lost_by_the_tracker_is_not_invented() -> None:
+    """The tracker loses the legs from just before to just after touch-down: no contact time
+    is made up from the frames around the gap."""
+    fps = 60.0
+    table, truth = dvj_table(fps)
+    t = table["time_s"]
+    gap = (t > truth["initial_contact_s"] - 0.08) & (t < truth["initial_contact_s"] + 0.08)
+    for c in per_side_columns():
+        table[c][gap] = np.nan
+    ev = detect_events(table, fps)
+    assert ev.times["initial_contact_s"] is None
+    assert "tracked" in ev.reasons["initial_contact_s"]

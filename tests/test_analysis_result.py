@@ -18,7 +18,7 @@ from test_analysis_events import dvj_table
 FPS = 60.0
 
 
-def _result(gap: slice = slice(100, 110)):
+def _result(gap: slice = slice(130, 140)):
     table, _ = dvj_table(FPS)
     table["tracked"] = np.ones(table["time_s"].size)
     table["confidence"] = np.full(table["time_s"].size, 0.9)
@@ -35,7 +35,7 @@ def test_kinematics_csv_has_the_contract_columns_and_empty_untracked_cells(tmp_p
     assert tuple(rows[0]) == KINEMATICS_COLUMNS
     assert len(rows) - 1 == table["time_s"].size  # one row per frame
     first_side_col = len(KINEMATICS_COLUMNS) - len(per_side_columns())
-    untracked = rows[1 + 105]
+    untracked = rows[1 + 135]
     assert untracked[2] == "0"
     assert all(v == "" for v in untracked[first_side_col:])
     tracked = rows[1 + 20]

@@ -49,6 +49,8 @@ EARLIEST_FRACTION = 0.6
 """A touch-down is the first velocity jump at least this fraction of the largest one."""
 ASYMMETRIC_S = 0.03
 """Feet touching down further apart than this (and 3 frames) land one after the other (s)."""
+MIN_TRACKED_AROUND = 0.6
+"""An event is placed only with the feet tracked in this fraction of the frames around it."""
 FLIGHT_M = 0.08
 """Foot clearance that marks a flight between take-off and second contact (m)."""
 
@@ -287,15 +289,33 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         row = min(int(np.searchsorted(t, tc)), n - 1)
         return row, tc, "foot height and pelvis free fall (two-phase fit)"
 
-    def place(key: str, r: tuple[int, float, str] | None, why: str) -> None:
+    def place(
+        key: str, r: tuple[int, float, str] | None, why: str
+    ) -> tuple[int, float, str] | None:
+        """Record an event; returns it, or None when it is absent or poorly supported."""
         if r is None:
             ev.reasons[key] = why
-            return
+            return None
+        # the velocity jump needs the feet tracked before and after the event
+        before = slice(max(r[0] - 2 * half, 0), r[0])
+        after = slice(r[0], min(r[0] + 2 * half, n))
+
+        def frac(a: np.ndarray) -> float:
+            return float(np.mean(np.isfinite(a))) if a.size else 0.0
+
+        seen = max(min(frac(toe[s][before]), frac(toe[s][after])) for s in ("l", "r"))
+        if seen < MIN_TRACKED_AROUND:
+            ev.reasons[key] = (
+                f"only {seen:.0%} of the frames around it are tracked (t = {r[1]:.3f} s): "
+                "not placed"
+            )
+            return None
         # events are reported at frames: the first frame in contact (landing) or in the air
         # (take-off), as a frame-by-frame contact detector would mark them
         ev.frames[key] = r[0]
         ev.times[key] = float(t[r[0]])
         ev.method[key] = r[2]
+        return r
 
     def first_contact(
         start: int,
@@ -323,7 +343,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         return (row, tc, "ball-of-foot height (velocity jump at touch-down)"), per_side
 
     ic, ev.contact_s = first_contact(first_high)
-    place("initial_contact_s", ic, "too few tracked frames around the first landing")
+    ic = place("initial_contact_s", ic, "too few tracked frames around the first landing")
     if ic is None:
         for k in EVENT_KEYS[1:]:
             ev.reasons[k] = "no initial contact"
@@ -343,7 +363,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             to = refine(
                 to_c - after_land, to_c + before_land + after_land, False, [ajc["l"], ajc["r"]]
             )
-    place("take_off_s", to, "no take-off after the first landing")
+    to = place("take_off_s", to, "no take-off after the first landing")
 
     end = to[0] if to is not None else n
     both = np.stack([np.asarray(table["knee_flexion_l"]), np.asarray(table["knee_flexion_r"])])
