@@ -30,3 +30,9 @@ def test_named_list_entries_and_units():
     assert infer_units(("asymmetry", "peak_fppa")) == "deg"
     assert infer_units(("asymmetry", "contact_time_difference_s")) == "s"
     assert humanize("arch_height_loaded_mm") == "Arch height loaded"
+
+
+def test_column_style_side_suffixes():
+    items = flatten({"dof_sd_deg": {"knee_valgus_l": 3.5, "arch_height_mm_r": 9.8}})
+    got = {(i.key, i.side): i.units for i in items}
+    assert got == {("dof_sd_deg.knee_valgus", "l"): "deg", ("dof_sd_deg.arch_height_mm", "r"): "mm"}

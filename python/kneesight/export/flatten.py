@@ -3,7 +3,8 @@
 The analysis nests its results (phase, side, quantity); the report, the tidy tables and the
 batch summary all need them as rows. This reads any nesting generically:
 
-- a key ``l``/``r`` (or ``left``/``right``) at any depth gives the side of what is below it;
+- a key ``l``/``r`` (or ``left``/``right``) at any depth gives the side of what is below it,
+  and so does a column-style name ``<quantity>_l`` / ``<quantity>_r``;
 - a dict with a ``value`` key and only describing keys besides (``units``, ``normal`` or
   ``normal_range``/``range``/``reference``, ``source``, ``label``) is one item;
 - numbers, booleans, strings and null are items on their own; a list of numbers is one item;
@@ -14,12 +15,15 @@ batch summary all need them as rows. This reads any nesting generically:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from kneesight.conventions import ANGLES
 
 SIDE_KEYS: dict[str, str] = {"l": "l", "r": "r", "left": "l", "right": "r"}
+SIDE_SUFFIX = re.compile(r"^(.+)_([lr])$")
+"""Column-style per-side names (``<quantity>_<side>``, :mod:`kneesight.conventions`)."""
 NORMAL_KEYS = ("normal", "normal_range", "range", "reference_range", "reference", "norm")
 SOURCE_KEYS = ("source", "sources", "citation", "ref")
 UNIT_KEYS = ("units", "unit")
@@ -141,8 +145,11 @@ def flatten(obj: Any, path: tuple[str, ...] = (), side: str | None = None) -> li
         items: list[Item] = []
         for k, v in obj.items():
             k = str(k)
+            suffixed = SIDE_SUFFIX.match(k)
             if k in SIDE_KEYS:
                 items.extend(flatten(v, path, SIDE_KEYS[k]))
+            elif suffixed and side is None:  # a column-style name, e.g. knee_valgus_r
+                items.extend(flatten(v, (*path, suffixed.group(1)), suffixed.group(2)))
             else:
                 items.extend(flatten(v, (*path, k), side))
         return items
@@ -182,6 +189,14 @@ def humanize(key: str) -> str:
     words = key.replace(".", " ").replace("_", " ").split()
     if len(words) > 1 and words[-1].lower() in ("mm", "m", "s", "ms", "deg", "pct", "percent"):
         words = words[:-1]  # the unit is shown beside the value
-    replacements = {"fppa": "FPPA", "less": "LESS", "ic": "IC", "l": "left", "r": "right"}
+    replacements = {
+        "fppa": "FPPA",
+        "less": "LESS",
+        "ic": "IC",
+        "dof": "DOF",
+        "sd": "SD",
+        "l": "left",
+        "r": "right",
+    }
     text = " ".join(replacements.get(w.lower(), w) for w in words)
     return text[:1].upper() + text[1:]

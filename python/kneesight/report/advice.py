@@ -10,6 +10,7 @@ import numpy as np
 from kneesight.export.flatten import flatten, humanize, numeric
 from kneesight.export.trialdir import Trial, as_dict
 from kneesight.report.fmt import SIDE_LABEL, References, fmt_value
+from kneesight.report.sections import metrics_table
 
 SCREENING_NOTE = (
     "This report is screening information, not a diagnosis. It describes how the knees moved "
@@ -173,11 +174,16 @@ def quality_section(trial: Trial) -> str:
         f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in rows
     )
     dq = s.get("data_quality")
-    for it in flatten(dq) if dq else []:
-        if it.path:
-            label = humanize(it.key) + (f" ({SIDE_LABEL[it.side].lower()})" if it.side else "")
-            html += f"<tr><td>{escape(label)}</td><td>{fmt_value(it.value, it.units)}</td></tr>"
+    dq_items = flatten(dq) if dq else []
+    for it in dq_items:
+        if it.path and it.side is None:
+            value = fmt_value(it.value, it.units)
+            html += f"<tr><td>{escape(humanize(it.key))}</td><td>{value}</td></tr>"
     html += "</tbody></table>"
+    if any(it.side for it in dq_items):
+        html += "<h4>Per side</h4>" + metrics_table(
+            {"data_quality": dq}, References(), "data_quality", only_sided=True
+        )
     warnings = s.get("warnings")
     if isinstance(warnings, list) and warnings:
         lis = "".join(f"<li>{escape(str(w))}</li>" for w in warnings)

@@ -103,26 +103,36 @@ def _reason(unmeasured: dict[str, Any], section: str, path: tuple[str, ...]) -> 
     return "not measured"
 
 
-def metrics_table(summary: dict[str, Any], refs: References, section: str = "metrics") -> str:
+def metrics_table(
+    summary: dict[str, Any],
+    refs: References,
+    section: str = "metrics",
+    only_sided: bool = False,
+) -> str:
     """All values of ``summary[section]`` as a table: measure, left, right, normal, source.
 
     Nested keys become group headings; a ``l``/``r`` level becomes the Left/Right columns;
-    a group whose values are all null collapses to one row saying why.
+    a group whose values are all null collapses to one row saying why. The normal and source
+    columns are left out when no value has either. ``only_sided`` keeps per-side values only.
     """
     unmeasured = as_dict(summary.get("unmeasured"))
     rows: dict[tuple[str, ...], dict[str, Item]] = {}
     for it in flatten(summary.get(section)):
-        if it.path:
+        if it.path and (it.side or not only_sided):
             rows.setdefault(it.path, {})[it.side or "-"] = it
     if not rows:
         return '<p class="na">The analysis reported no metrics for this trial.</p>'
+    ref_cols = any(i.normal is not None or i.source for b in rows.values() for i in b.values())
+    n_cols = 5 if ref_cols else 3
+    ref_head = "<th>Normal</th><th>Source</th>" if ref_cols else ""
+    ref_empty = "<td></td><td></td>" if ref_cols else ""
     groups: dict[str, list[tuple[tuple[str, ...], dict[str, Item]]]] = {}
     for path, by_side in rows.items():
         head = path[0] if len(path) > 1 else ""
         groups.setdefault(head, []).append((path, by_side))
     out = [
         '<table class="metrics"><thead><tr><th>Measure</th><th class="num">Left</th>'
-        '<th class="num">Right</th><th>Normal</th><th>Source</th></tr></thead><tbody>'
+        f'<th class="num">Right</th>{ref_head}</tr></thead><tbody>'
     ]
     for head, members in groups.items():
         all_null = all(i.value is None for _, b in members for i in b.values())
@@ -130,11 +140,13 @@ def metrics_table(summary: dict[str, Any], refs: References, section: str = "met
             why = _reason(unmeasured, section, (head,))
             out.append(
                 f'<tr><td>{escape(humanize(head))}</td><td class="num" colspan="2">'
-                f'<span class="na">{escape(why)}</span></td><td></td><td></td></tr>'
+                f'<span class="na">{escape(why)}</span></td>{ref_empty}</tr>'
             )
             continue
         if head:
-            out.append(f'<tr class="group"><th colspan="5">{escape(humanize(head))}</th></tr>')
+            out.append(
+                f'<tr class="group"><th colspan="{n_cols}">{escape(humanize(head))}</th></tr>'
+            )
         for path, by_side in members:
             any_item = next(iter(by_side.values()))
             rest = path[1:] if head else path
@@ -147,11 +159,12 @@ def metrics_table(summary: dict[str, Any], refs: References, section: str = "met
             normal = next((i.normal for i in by_side.values() if i.normal is not None), None)
             source = next((i.source for i in by_side.values() if i.source), "")
             indent = ' class="sub"' if head else ""
-            out.append(
-                f"<tr><td{indent}>{escape(label)}</td>{cells}"
-                f"<td>{fmt_range(normal, any_item.units)}</td>"
-                f'<td class="src">{refs.cite(source)}</td></tr>'
-            )
+            tail = ""
+            if ref_cols:
+                tail = f"<td>{fmt_range(normal, any_item.units)}</td>"
+                tail += f'<td class="src">{refs.cite(source)}</td>'
+
+            out.append(f"<tr><td{indent}>{escape(label)}</td>{cells}{tail}</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
