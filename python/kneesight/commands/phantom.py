@@ -36,7 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     b.add_argument("--static-valgus", type=float, default=0.0, metavar="DEG",
                    help="knee valgus at rest, deg (genu valgum +, varum -)")  # fmt: skip
     b.add_argument("--side", default="r", choices=("l", "r"), help="stance leg of 1-leg tasks")
-    parser.add_argument("--duration", type=float, default=None, help="render only the first s")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        metavar="S",
+        help="render only the first S seconds (static: the trial length)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="noise seed")
     parser.add_argument("--no-noise", action="store_true", help="exact depth, no sensor noise")
     parser.add_argument("--drop-frames", default="", metavar="N,N",

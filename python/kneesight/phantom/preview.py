@@ -56,8 +56,7 @@ def contact_sheet(
     h, w = frames[0][1].shape
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows * h / w + 0.4),
                              squeeze=False)  # fmt: skip
-    cmap = matplotlib.colormaps["turbo"].copy()
-    cmap.set_bad("black")
+    cmap = matplotlib.colormaps["turbo"].with_extremes(bad="black")
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (number, depth) in zip(axes.ravel(), frames, strict=False):
