@@ -108,6 +108,12 @@ class CameraPlacement:
         return float(camera_profile(self.profile)["subpixel_rms"])
 
     @property
+    def min_z(self) -> float:
+        """Nearest measurable depth in metres: ``fx * baseline / 126`` (the D4xx disparity
+        search range is 126 pixels; Intel's tuning white paper)."""
+        return self.intrinsics.fx * self.baseline / 126.0
+
+    @property
     def effective_pitch(self) -> float:
         """Downward tilt in degrees (the given pitch, or the aim at ``aim_height``)."""
         if self.pitch is not None:

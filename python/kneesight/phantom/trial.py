@@ -198,7 +198,8 @@ def render_trial(
     out_path : str or Path
         Recording to write (``.db3``); ground truth goes to ``<out>.truth.csv/.json``.
     noise : bool or NoiseModel
-        True: the default D4xx noise model; False: exact depth (quantised only).
+        True: the default D4xx noise model (with the camera's minimum depth); False: exact
+        depth (quantised only).
     seed : int
         Seed of the noise.
     dropped_frames : iterable of int
@@ -228,7 +229,10 @@ def render_trial(
         raise InputError(f"out_path: directory {out.parent} does not exist")
     from kneesight.io import RecordingWriter
 
-    model = noise if isinstance(noise, NoiseModel) else (NoiseModel() if noise else None)
+    if isinstance(noise, NoiseModel):
+        model: NoiseModel | None = noise
+    else:
+        model = NoiseModel(min_z=camera.min_z) if noise else None
     sim = simulate(body, motion, camera, duration_s=duration_s, dropped_frames=dropped_frames)
     serial = f"PHANTOM{int(seed) % 10**8:08d}"
     keep = set(np.linspace(0, sim.rows.size - 1, 12).round().astype(int).tolist())
