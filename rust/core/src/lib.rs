@@ -12,15 +12,15 @@ pub mod error;
 pub mod fit;
 pub mod fit_terms;
 pub mod labframe;
+pub mod model;
 pub mod noise;
 pub mod plane;
-pub mod segment;
-#[cfg(test)]
-pub(crate) mod synthetic;
-pub mod model;
 pub mod samples;
+pub mod segment;
 pub mod shape;
 pub mod synth;
+#[cfg(test)]
+pub(crate) mod synthetic;
 pub mod tracker;
 
 pub use angles::{Joint, Side};

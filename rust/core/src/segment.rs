@@ -150,6 +150,7 @@ struct Scratch {
     z: Vec<f32>,
     lab: Vec<[f32; 3]>,
     parent: Vec<u32>,
+    /// Blob index of every root cell.
     blob_of: Vec<u32>,
     blobs: Vec<Blob>,
     keep: Vec<bool>,
@@ -179,15 +180,6 @@ fn find(parent: &mut [u32], mut i: u32) -> u32 {
         i = gp;
     }
     i
-}
-
-fn union(parent: &mut [u32], a: u32, b: u32) {
-    let (ra, rb) = (find(parent, a), find(parent, b));
-    if ra != rb {
-        // the smaller index becomes the root: deterministic labels
-        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-        parent[hi as usize] = lo;
-    }
 }
 
 /// Deproject, filter and label the region: fills `sc` (lab points, blob of every grid cell,
@@ -227,10 +219,15 @@ fn label_region(
     sc.z.clear();
     for gv in 0..gh {
         let row = (roi.v0 + gv * s) * w;
-        for gu in 0..gw {
-            let d = depth[row + roi.u0 + gu * s] as f32 * depth_scale;
-            sc.z.push(if d >= zmin && d <= zmax { d } else { 0.0 });
-        }
+        let pixels = &depth[row + roi.u0..row + roi.u1];
+        sc.z.extend(pixels.iter().step_by(s).map(|&d| {
+            let d = d as f32 * depth_scale;
+            if d >= zmin && d <= zmax {
+                d
+            } else {
+                0.0
+            }
+        }));
     }
 
     // pass 2: flying pixels, lab transform, floor, bounds, patches
@@ -241,14 +238,20 @@ fn label_region(
     let (bmin, bmax): (Vector3<f32>, Vector3<f32>) = (bounds.min.cast(), bounds.max.cast());
     let (fly_min, fly_k) = (p.flying_min as f32, p.flying_sigmas as f32);
     let (floor_min, floor_k) = (p.floor_min as f32, p.floor_sigmas as f32);
-    sc.lab.clear();
-    sc.lab.resize(n, [0.0; 3]);
-    sc.parent.clear();
-    sc.parent.resize(n, NONE);
+    // buffers only grow; every cell of this frame is written before it is read
+    if sc.lab.len() < n {
+        sc.lab.resize(n, [0.0; 3]);
+        sc.parent.resize(n, NONE);
+        sc.blob_of.resize(n, NONE);
+    }
+    let (conn_min, conn_k) = (p.connect_min as f32, p.connect_sigmas as f32);
+    let pitch = s as f32 / intr.fx.max(1e-3);
+    let parent = &mut sc.parent;
     for gv in 0..gh {
         let v = roi.v0 + gv * s;
         for gu in 0..gw {
             let g = gv * gw + gu;
+            parent[g] = NONE;
             let z = sc.z[g];
             if z == 0.0 {
                 continue;
@@ -284,50 +287,50 @@ fn label_region(
                 }
             }
             sc.lab[g] = [pl.x, pl.y, pl.z];
-            sc.parent[g] = g as u32;
+
+            // 8-connected components over depth-continuous neighbours, in raster order against
+            // the already labelled ones (left, up-left, up, up-right); every tree points to
+            // smaller indices, so one forward pass flattens them afterwards
+            let thr = (conn_k * sig).max(conn_min) + 2.0 * pitch * z;
+            let mut root = NONE;
+            let mut join = |o: usize, parent: &mut Vec<u32>| {
+                if parent[o] == NONE || (sc.z[o] - z).abs() >= thr {
+                    return;
+                }
+                let r = find(parent, o as u32);
+                if root == NONE {
+                    root = r;
+                } else if r != root {
+                    let (lo, hi) = (r.min(root), r.max(root));
+                    parent[hi as usize] = lo;
+                    root = lo;
+                }
+            };
+            if gu > 0 {
+                join(g - 1, parent);
+            }
+            if gv > 0 {
+                if gu > 0 {
+                    join(g - gw - 1, parent);
+                }
+                join(g - gw, parent);
+                if gu + 1 < gw {
+                    join(g - gw + 1, parent);
+                }
+            }
+            parent[g] = if root == NONE { g as u32 } else { root };
         }
     }
 
-    // pass 3: 8-connected components over depth-continuous neighbours
-    let (conn_min, conn_k) = (p.connect_min as f32, p.connect_sigmas as f32);
-    let pitch = s as f32 / intr.fx.max(1e-3);
-    for gv in 0..gh {
-        for gu in 0..gw {
-            let g = gv * gw + gu;
-            if sc.parent[g] == NONE {
-                continue;
-            }
-            let z = sc.z[g];
-            let thr = (conn_k * c * z * z).max(conn_min) + 2.0 * pitch * z;
-            let link = |o: usize, sc: &mut Scratch| {
-                if sc.parent[o] != NONE && (sc.z[o] - z).abs() < thr {
-                    union(&mut sc.parent, g as u32, o as u32);
-                }
-            };
-            if gu + 1 < gw {
-                link(g + 1, sc);
-            }
-            if gv + 1 < gh {
-                link(g + gw, sc);
-                if gu + 1 < gw {
-                    link(g + gw + 1, sc);
-                }
-                if gu > 0 {
-                    link(g + gw - 1, sc);
-                }
-            }
-        }
-    }
-    sc.blob_of.clear();
-    sc.blob_of.resize(n, NONE);
+    // flatten and gather blobs: a root is the smallest index of its tree, so it comes first
     sc.blobs.clear();
     for g in 0..n {
-        if sc.parent[g] == NONE {
+        let up = parent[g];
+        if up == NONE {
             continue;
         }
-        let root = find(&mut sc.parent, g as u32) as usize;
-        let id = if sc.blob_of[root] == NONE {
-            sc.blob_of[root] = sc.blobs.len() as u32;
+        let id = if up as usize == g {
+            sc.blob_of[g] = sc.blobs.len() as u32;
             sc.blobs.push(Blob {
                 count: 0,
                 min: [f32::MAX; 3],
@@ -335,14 +338,16 @@ fn label_region(
             });
             sc.blobs.len() - 1
         } else {
-            sc.blob_of[root] as usize
+            // the parent (a smaller index) already points at its final root
+            let root = parent[up as usize];
+            parent[g] = root;
+            sc.blob_of[root as usize] as usize
         };
-        sc.blob_of[g] = id as u32;
         let b = &mut sc.blobs[id];
         b.count += 1;
-        for k in 0..3 {
-            b.min[k] = b.min[k].min(sc.lab[g][k]);
-            b.max[k] = b.max[k].max(sc.lab[g][k]);
+        for ((lo, hi), &q) in b.min.iter_mut().zip(b.max.iter_mut()).zip(&sc.lab[g]) {
+            *lo = lo.min(q);
+            *hi = hi.max(q);
         }
     }
     Ok(gw)
@@ -395,8 +400,8 @@ pub fn segment_subject(
             .map(|(i, b)| i == main || (b.count >= min_count && box_gap(b, &lead) <= gap)),
     );
     let w = rays.intrinsics().width;
-    for (g, &id) in sc.blob_of.iter().enumerate() {
-        if id != NONE && sc.keep[id as usize] {
+    for (g, &root) in sc.parent.iter().enumerate() {
+        if root != NONE && sc.keep[sc.blob_of[root as usize] as usize] {
             let (gu, gv) = (g % gw, g / gw);
             let pix = (roi.v0 + gv * roi.stride) * w + roi.u0 + gu * roi.stride;
             out.points.push(sc.lab[g]);

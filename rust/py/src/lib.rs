@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod angles;
 mod camera;
 mod errors;
+mod scene;
 mod tracker;
 
 #[pymodule]
@@ -16,6 +17,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     camera::register(m)?;
     angles::register(m)?;
+    scene::register(m)?;
     tracker::register(m)?;
     Ok(())
 }
