@@ -97,3 +97,15 @@ def test_fppa_threshold_follows_sex_and_says_when_unknown() -> None:
     assert "sex not given" in check["sex_note"]
     with pytest.raises(InputError, match="sex"):
         evaluate_flags(r.peaks, r.metrics, "other")
+
+
+def test_without_static_trial_the_quiet_start_of_the_trial_gives_static_alignment() -> None:
+    body, cam = Body(1.70, "female"), CameraPlacement(fps=FPS)
+    v = ValgusProfile.neutral(static_knee_valgus=8.0)
+    trial = simulate(body, motions.drop_vertical_jump(valgus=v, quiet_s=1.2), cam)
+    r = analyze_kinematics(trial.truth, fps=FPS, sex="female")
+    st = r.metrics["static_alignment"]
+    assert "start of this trial" in st["source"]
+    assert st["r"]["knee_valgus"] == pytest.approx(8.0, abs=0.5)
+    assert "start of this trial" in r.calibration["static_alignment"]
+    assert "orthopaedist" in [i["id"] for i in r.guidance["referral"]]

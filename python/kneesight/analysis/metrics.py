@@ -299,15 +299,15 @@ def static_alignment(
 
 
 def quiet_standing_rows(
-    table: Mapping[str, np.ndarray], fps: float, before_s: float | None
+    table: Mapping[str, np.ndarray], fps: float, before_s: float | None, seconds: float = 1.0
 ) -> slice | None:
-    """The first one-second window of quiet standing (before ``before_s`` when given).
+    """The first window of ``seconds`` of quiet standing (before ``before_s`` when given).
 
     Quiet: at least 80 % of frames tracked and the pelvis and both ankle joint centres move
     less than 15 mm (standard deviation of height) within the window.
     """
     t = np.asarray(table["time_s"])
-    n = max(int(round(fps)), 5)
+    n = max(int(round(fps * seconds)), 5)
     end = t.size if before_s is None else int(np.searchsorted(t, before_s))
     pelvis = 0.5 * (np.asarray(table["hjc_l_y"]) + np.asarray(table["hjc_r_y"]))
     sigs = (pelvis, np.asarray(table["ajc_l_y"]), np.asarray(table["ajc_r_y"]))

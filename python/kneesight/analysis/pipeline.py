@@ -97,10 +97,17 @@ def analyze_kinematics(
         st = {s: dict(static_alignment_given.get(s, {})) for s in ("l", "r")}
         st_source = "saved subject calibration (standing alignment measured at calibration)"
     else:
-        rows = quiet_standing_rows(t, float(fps), events.times.get("initial_contact_s"))
+        rows = None
+        for seconds in (1.0, 0.5):  # a whole second of quiet standing, else half a second
+            rows = quiet_standing_rows(
+                t, float(fps), events.times.get("initial_contact_s"), seconds
+            )
+            if rows is not None:
+                break
         st = static_alignment(t, rows) if rows is not None else None
         st_source = (
-            f"first quiet-standing second of this trial (t = {t['time_s'][rows.start]:.2f} s)"
+            "quiet standing at the start of this trial "
+            f"(t = {t['time_s'][rows.start]:.2f}-{t['time_s'][rows.stop - 1]:.2f} s)"
             if rows is not None
             else None
         )

@@ -22,6 +22,9 @@ from kneesight.errors import CalibrationError, InputError, RecordingError, Track
 Progress = Callable[[int, int | None], None]
 """``progress(frames_done, frames_total_or_None)``."""
 
+QUIET_STANDING_S: tuple[float, ...] = (1.0, 0.5)
+"""Without a static trial, the first second of the trial calibrates the subject, or the first
+half second when the subject did not stand still for a whole second."""
 CALIBRATION_SOURCES = ("static recording", "subject file", "first quiet second of the trial")
 
 
@@ -145,11 +148,11 @@ def _guarded(results: Iterator[Any], path: Path, done: list[int]) -> Iterator[An
         yield fr
 
 
-def _first_second(path: Path, fps: float) -> Iterator[Any]:
+def _first_frames(path: Path, n: float) -> Iterator[Any]:
     from kneesight.io import open_recording
 
     with open_recording(path) as rec:
-        yield from islice(iter(rec), max(int(round(fps)), 1))
+        yield from islice(iter(rec), max(int(round(n)), 1))
 
 
 def analyze(
@@ -211,17 +214,29 @@ def analyze(
         cal = tracking.calibrate_subject(st, stature_m=stature_m)
         cal_info = {"source": "static recording", "path": str(st)}
     else:
-        try:
-            cal = tracking.calibrate_subject(list(_first_second(rec, fps)), stature_m=stature_m)
-        except CalibrationError as e:
+        cal = None
+        errors = []
+        for seconds in QUIET_STANDING_S:
+            try:
+                frames = list(_first_frames(rec, fps * seconds))
+                cal = tracking.calibrate_subject(frames, stature_m=stature_m)
+                break
+            except CalibrationError as e:
+                errors.append(f"first {seconds:g} s: {e}")
+        if cal is None:
             raise CalibrationError(
-                f"{rec}: no static recording given and the first second of the trial cannot "
-                f"calibrate the subject ({e}); record a static standing trial and pass --static"
-            ) from None
+                f"{rec}: no static recording given and the start of the trial cannot "
+                f"calibrate the subject ({'; '.join(errors)}); record a static standing trial "
+                "and pass --static"
+            )
         cal_info = {
             "source": "first quiet second of the trial",
             "path": str(rec),
-            "note": "no static trial: the subject model was sized from the trial's first second",
+            "seconds_used": seconds,
+            "note": (
+                f"no static trial: the subject model was sized from the first {seconds:g} s "
+                "of the trial (quiet standing before the drop)"
+            ),
         }
     sex = sex or _calibration_sex(cal)
     given = None
