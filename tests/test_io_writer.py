@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -19,18 +21,30 @@ def read_all(path: Path) -> list[kneesight.io.DepthFrame]:
         return list(rec)
 
 
-def test_round_trip_keeps_pixels_numbers_timestamps_and_camera(tmp_path: Path) -> None:
+@pytest.mark.parametrize("compress", [True, False])
+def test_round_trip_keeps_pixels_numbers_timestamps_and_camera(
+    tmp_path: Path, compress: bool
+) -> None:
     intr = kneesight.Intrinsics(
         64, 48, 50.5, 51.25, 31.75, 23.5, "inverse_brown_conrady", [0.1, -0.05, 0.001, 0.002, 0.01]
     )
     images = depth_images(6, 48, 64)
     path = tmp_path / "trial.db3"
     with RecordingWriter(
-        path, intr, depth_scale=0.0001, fps=60, device_name="lab cam", serial="SN42"
+        path,
+        intr,
+        depth_scale=0.0001,
+        fps=60,
+        device_name="lab cam",
+        serial="SN42",
+        compress=compress,
     ) as w:
         for k, img in enumerate(images):
             w.write(img, frame_number=10 + k, timestamp_ms=1000.0 + 16.5 * k)
     assert path.stat().st_size > 0
+    with closing(sqlite3.connect(path)) as con:
+        kinds = {t for n, t in con.execute("SELECT name, type FROM topics") if "image/data" in n}
+    assert kinds == {"sensor_msgs/msg/CompressedImage" if compress else "sensor_msgs/msg/Image"}
     with open_recording(path) as rec:
         frames = list(rec)
         assert rec.intrinsics == intr

@@ -32,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds to record (default: until Ctrl-C)",
     )
     parser.add_argument("--serial", default=None, help="camera serial number, if several")
+    parser.add_argument(
+        "--uncompressed",
+        action="store_true",
+        help="store raw 16-bit depth instead of PNG: ~1.7x larger files, much less CPU while "
+        "recording, ~3x faster to read",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,7 +49,14 @@ def run(args: argparse.Namespace) -> int:
         if frames % 90 == 0:
             print(f"\r{frames} frames, {seconds:.1f} s", end="", file=sys.stderr, flush=True)
 
-    result = record(args.out, args.profile, args.duration, args.serial, progress)
+    result = record(
+        args.out,
+        args.profile,
+        args.duration,
+        args.serial,
+        progress,
+        compress=not args.uncompressed,
+    )
     print(file=sys.stderr)
     how = "stopped by Ctrl-C" if result.stopped == "interrupted" else "done"
     print(

@@ -54,6 +54,9 @@ class RecordingWriter:
     overwrite : bool, default False
         Replace an existing file (only once the new recording is complete). Without it an
         existing file is never touched.
+    compress : bool, default True
+        Store frames as 16-bit PNG (the SDK's default). False stores raw z16: files about
+        1.7x larger, but written several times faster and decoded about 3x faster.
 
     Raises
     ------
@@ -79,6 +82,8 @@ class RecordingWriter:
         device_name: str = "kneesight phantom",
         serial: str = "KS00000001",
         overwrite: bool = False,
+        *,
+        compress: bool = True,
     ) -> None:
         if not isinstance(intrinsics, Intrinsics):
             raise InputError(
@@ -90,6 +95,7 @@ class RecordingWriter:
         self.intrinsics = intrinsics
         self.depth_scale = check_depth_scale(depth_scale)
         self.fps = int(fps)
+        self.compress = bool(compress)
         self.frames_written = 0
         self._last: int | None = None
         self._last_ts = -math.inf
@@ -123,7 +129,7 @@ class RecordingWriter:
         sw_sensor.add_read_only_option(sdk.option.depth_units, self.depth_scale)
         self._sdk.update(device=dev, sw_sensor=sw_sensor, profile=profile)
         try:
-            recorder = sdk.recorder(str(write_path), dev)
+            recorder = sdk.recorder(str(write_path), dev, self.compress)
         except RuntimeError as e:
             raise RecordingError(
                 f"{self.path}: pyrealsense2 {sdk_version()} cannot write this recording: "
