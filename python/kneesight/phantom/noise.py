@@ -150,7 +150,7 @@ def apply_noise(
     """
     z = np.asarray(z)
     valid = np.isfinite(z) & (z > 0)
-    out = np.where(valid, z, 0.0).astype(np.float64)
+    out: np.ndarray = np.where(valid, z, 0.0).astype(np.float64)
     if model is not None:
         white = rng.standard_normal(z.shape, dtype=np.float32)
         field = gaussian_filter(white, model.correlation_px, mode="wrap", truncate=3.0)
