@@ -137,7 +137,10 @@ def record(
     if duration_s is not None and not (math.isfinite(duration_s) and duration_s > 0):
         raise InputError(f"duration_s must be a positive number of seconds, got {duration_s!r}")
     sdk = rs()
-    devices = list(sdk.context().query_devices())
+    try:
+        devices = list(sdk.context().query_devices())
+    except RuntimeError as e:
+        raise RecordingError(f"cannot list RealSense cameras: {sdk_reason(e)}") from None
     if not devices:
         raise RecordingError(
             "no RealSense camera connected (check the USB 3 cable and port, and that no other "

@@ -103,6 +103,10 @@ class Recording:
             raise RecordingError(f"{self.path}: {classify(reason)} ({reason})") from None
         try:
             self._describe(sdk, profile)
+        except RuntimeError as e:
+            self.close()
+            raise RecordingError(f"{self.path}: cannot read the stream description: "
+                                 f"{sdk_reason(e)}") from None  # fmt: skip
         except BaseException:
             self.close()
             raise
@@ -200,7 +204,13 @@ class Recording:
             fs = self._next_frameset()
             if fs is None:
                 break
-            yield self._to_frame(fs)
+            try:
+                frame = self._to_frame(fs)
+            except RuntimeError as e:
+                raise RecordingError(
+                    f"{self.path}: frame after {self._last_number} is unreadable: {sdk_reason(e)}"
+                ) from None
+            yield frame
         self._finish()
 
     def _next_frameset(self) -> Any:

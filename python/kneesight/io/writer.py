@@ -104,8 +104,14 @@ class RecordingWriter:
         self._sdk: dict[str, Any] = {}
         try:
             self._open(out.write_path, str(device_name), str(serial))
+        except RuntimeError as e:
+            self._release(quiet=True)
+            out.discard()
+            raise RecordingError(
+                f"{self.path}: cannot set up the recording: {sdk_reason(e)}"
+            ) from None
         except BaseException:
-            self._release()
+            self._release(quiet=True)
             out.discard()
             raise
 
@@ -227,14 +233,18 @@ class RecordingWriter:
         self._last, self._last_ts = number, ts
         self.frames_written += 1
 
-    def _release(self) -> None:
-        """Stop the sensor and drop every SDK object, which makes the recorder finish the file."""
+    def _release(self, quiet: bool = False) -> None:
+        """Stop the sensor and drop every SDK object, which makes the recorder finish the file.
+        With ``quiet`` (cleaning up after another error) SDK errors are not raised."""
         sensor = self._sdk.get("sensor")
         started = self._sdk.pop("started", False)
         try:
             if sensor is not None and started:
                 sensor.stop()
                 sensor.close()
+        except RuntimeError:
+            if not quiet:
+                raise
         finally:
             self._sdk.clear()
 
@@ -253,7 +263,7 @@ class RecordingWriter:
             return
         out, self._out = self._out, None
         try:
-            self._release()
+            self._release(quiet=not commit)
         except RuntimeError as e:
             if out.replaces_existing:
                 out.discard()
