@@ -118,3 +118,27 @@ def test_truncated_recording_is_an_error_or_a_shorter_trial(phantom: dict[str, P
     else:
         s = json.loads((out / "summary.json").read_text())
         assert 0 < s["frames"]["total"]
+
+
+def test_saved_subject_calibration_can_replace_the_static_trial(
+    phantom: dict[str, Path], capsys
+) -> None:
+    from kneesight.tracking import calibrate_subject
+
+    cal_file = phantom["dir"] / "subject.json"
+    calibrate_subject(phantom["static"], stature_m=1.70).save(cal_file)
+    out = phantom["dir"] / "subject_out"
+    code = main(["analyze", str(phantom["trial"]), "--subject", str(cal_file), "--out", str(out),
+                 "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    s = json.loads((out / "summary.json").read_text())
+    assert s["calibration"]["source"] == "subject file"
+    assert s["calibration"]["path"] == str(cal_file.resolve())
+    assert "subject calibration" in s["metrics"]["static_alignment"]["source"]
+    # a corrupt calibration file is a clear error naming it
+    bad = phantom["dir"] / "bad.json"
+    bad.write_text("{not json")
+    code = main(["analyze", str(phantom["trial"]), "--subject", str(bad), "--out",
+                 str(phantom["dir"] / "bad_out"), "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and "bad.json" in err and "Traceback" not in err
