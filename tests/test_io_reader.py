@@ -71,6 +71,11 @@ def test_stopping_early_releases_the_file(write_recording) -> None:
         assert first.frame_number == 1
     with open_recording(path) as rec:
         assert len(list(rec)) == 20
+    with open_recording(path) as rec:
+        frames = iter(rec)
+        next(frames)
+    with pytest.raises(RecordingError, match="closed"):
+        next(frames)
 
 
 # --- bad input: one test each, all RecordingErrors naming the file and the problem ---------

@@ -215,10 +215,10 @@ class Recording:
 
     def _next_frameset(self) -> Any:
         """The next frameset, or None at the end of the file."""
-        if self._pipe is None or (
-            self._expected is not None and self.frames_read >= self._expected
-        ):
+        if self._expected is not None and self.frames_read >= self._expected:
             return None
+        if self._pipe is None:
+            raise RecordingError(f"{self.path}: the recording was closed; open it again to read")
         idle_since = time.monotonic()
         stopped_since: float | None = None
         stopped = rs().playback_status.stopped
