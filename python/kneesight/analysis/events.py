@@ -342,6 +342,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
         return (row, tc, "ball-of-foot height (velocity jump at touch-down)"), per_side
 
+    assert first_high is not None  # ic_c was found after it
     ic, ev.contact_s = first_contact(first_high)
     ic = place("initial_contact_s", ic, "too few tracked frames around the first landing")
     if ic is None:
@@ -371,8 +372,8 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     kf = np.where(count > 0, np.nansum(both, axis=0) / np.maximum(count, 1), np.nan)
     seg = kf[ic_row:end]
     if np.isfinite(seg).any():
-        k = ic_row + int(np.nanargmax(seg))
-        ev.frames["peak_knee_flexion_s"], ev.times["peak_knee_flexion_s"] = k, float(t[k])
+        pk = ic_row + int(np.nanargmax(seg))
+        ev.frames["peak_knee_flexion_s"], ev.times["peak_knee_flexion_s"] = pk, float(t[pk])
         ev.method["peak_knee_flexion_s"] = "knee flexion maximum"
     else:
         ev.reasons["peak_knee_flexion_s"] = "knee flexion not tracked between contact and take-off"

@@ -89,6 +89,7 @@ def analyze_kinematics(
         unmeasured[f"events.{k}"] = why
     pk = peaks(t, events, unmeasured)
 
+    st_source: str | None
     if static is not None:
         st_table = as_kinematics_table(static)
         st = static_alignment(st_table)

@@ -214,21 +214,22 @@ def analyze(
         cal = tracking.calibrate_subject(st, stature_m=stature_m)
         cal_info = {"source": "static recording", "path": str(st)}
     else:
-        cal = None
+        found = None
         errors = []
         for seconds in QUIET_STANDING_S:
             try:
                 frames = list(_first_frames(rec, fps * seconds))
-                cal = tracking.calibrate_subject(frames, stature_m=stature_m)
+                found = tracking.calibrate_subject(frames, stature_m=stature_m)
                 break
             except CalibrationError as e:
                 errors.append(f"first {seconds:g} s: {e}")
-        if cal is None:
+        if found is None:
             raise CalibrationError(
                 f"{rec}: no static recording given and the start of the trial cannot "
                 f"calibrate the subject ({'; '.join(errors)}); record a static standing trial "
                 "and pass --static"
             )
+        cal = found
         cal_info = {
             "source": "first quiet second of the trial",
             "path": str(rec),

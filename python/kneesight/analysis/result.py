@@ -114,7 +114,7 @@ class TrialResult:
         overwrite: bool = False,
         report: bool = True,
         export: list[str] | None = None,
-    ) -> dict[str, Path]:
+    ) -> dict[str, Path | list[Path]]:
         """Write the trial directory.
 
         Parameters
@@ -131,7 +131,7 @@ class TrialResult:
 
         Returns
         -------
-        dict of str to Path
+        dict of str to Path or list of Path
             What was written (``kinematics``, ``summary``, ``report``, ``export``).
 
         Raises
@@ -149,7 +149,7 @@ class TrialResult:
                 "or pass --overwrite to replace them"
             )
         d.mkdir(parents=True, exist_ok=True)
-        written: dict[str, Path] = {}
+        written: dict[str, Path | list[Path]] = {}
         written["kinematics"] = _atomic(
             d / KINEMATICS_FILE, lambda p: write_kinematics_csv(p, self.table)
         )

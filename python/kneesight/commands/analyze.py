@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 
 from kneesight.errors import InputError, RecordingError
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_summary(result: object, written: dict[str, object]) -> None:
+def print_summary(result: object, written: Mapping[str, object]) -> None:
     """A few lines on the terminal: events, flags and where the files are."""
     from kneesight.analysis.result import TrialResult
 
