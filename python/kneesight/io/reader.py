@@ -105,8 +105,8 @@ class Recording:
             self._describe(sdk, profile)
         except RuntimeError as e:
             self.close()
-            raise RecordingError(f"{self.path}: cannot read the stream description: "
-                                 f"{sdk_reason(e)}") from None  # fmt: skip
+            reason = sdk_reason(e)
+            raise RecordingError(f"{self.path}: unreadable stream description ({reason})") from None
         except BaseException:
             self.close()
             raise
@@ -128,6 +128,8 @@ class Recording:
         profile = pipe.start(cfg)
         self._pipe = pipe
         self._playback = profile.get_device().as_playback()
+        if self._playback.is_real_time():  # not the resolved device after all
+            self._playback.set_real_time(False)
         return profile
 
     def _no_depth_message(self, sdk: Any) -> str:
