@@ -93,3 +93,5 @@ def test_write_report_and_export(tmp_path: Path) -> None:
     assert (tmp_path / "report.html").is_file()
     assert written["report"] == tmp_path / "report.html"
     assert any(p.suffix == ".json" and p.name != "summary.json" for p in written["export"])
+    again = r.write(tmp_path, export=["json"], overwrite=True)  # exports replaced too
+    assert again["export"] == written["export"]

@@ -169,7 +169,7 @@ class TrialResult:
                 from kneesight.export import export as do_export
             except ImportError as e:
                 raise InputError(f"--export: kneesight.export is not available ({e})") from None
-            written["export"] = do_export(d, export)
+            written["export"] = do_export(d, export, overwrite=overwrite)
         return written
 
 
