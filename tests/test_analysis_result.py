@@ -95,3 +95,26 @@ def test_write_report_and_export(tmp_path: Path) -> None:
     assert any(p.suffix == ".json" and p.name != "summary.json" for p in written["export"])
     again = r.write(tmp_path, export=["json"], overwrite=True)  # exports replaced too
     assert again["export"] == written["export"]
+
+
+def test_bad_tables_are_input_errors_naming_the_problem() -> None:
+    table, _ = dvj_table(FPS)
+    with pytest.raises(InputError, match="fps"):
+        analyze_kinematics(table, fps=0.0)
+    broken = {k: v for k, v in table.items() if k != "knee_valgus_r"}
+    with pytest.raises(InputError, match="knee_valgus_r"):
+        analyze_kinematics(broken, fps=FPS)
+    short = dict(table)
+    short["fppa_l"] = short["fppa_l"][:-3]
+    with pytest.raises(InputError, match="fppa_l"):
+        analyze_kinematics(short, fps=FPS)
+
+
+def test_reading_a_malformed_kinematics_csv_names_file_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "kinematics.csv"
+    p.write_text(",".join(KINEMATICS_COLUMNS) + "\n1,0.0,1\n")
+    with pytest.raises(InputError, match=r"kinematics.csv: line 2"):
+        read_kinematics_csv(p)
+    p.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match="missing columns"):
+        read_kinematics_csv(p)
