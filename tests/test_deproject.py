@@ -214,3 +214,10 @@ def test_converters_reject_other_objects() -> None:
     bad = rs.intrinsics()  # all zero: no camera
     with pytest.raises(InputError, match="image size|focal"):
         intrinsics_from_rs(bad)
+
+
+def test_deproject_rejects_what_is_not_a_frame():
+    import kneesight
+
+    with pytest.raises(InputError, match="DepthFrame"):
+        kneesight.deproject("text")

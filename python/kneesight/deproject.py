@@ -43,10 +43,14 @@ def deproject(
     """
     if isinstance(frame, np.ndarray):
         depth = frame
-    else:
+    elif hasattr(frame, "depth") and hasattr(frame, "intrinsics"):
         depth = frame.depth
         intrinsics = frame.intrinsics if intrinsics is None else intrinsics
         depth_scale = frame.depth_scale if depth_scale is None else depth_scale
+    else:
+        raise InputError(
+            f"deproject: expected a DepthFrame or a uint16 depth array, got {type(frame).__name__}"
+        )
     if intrinsics is None or depth_scale is None:
         raise InputError("deproject: a raw depth array needs intrinsics and depth_scale")
     return _core.deproject_depth(depth, intrinsics, float(depth_scale))
