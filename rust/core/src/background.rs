@@ -83,10 +83,11 @@ pub struct SegmentParams {
     /// Neighbouring pixels closer in depth than this (plus two pixel pitches) are connected.
     pub connect_min: f64,
     pub connect_sigmas: f64,
-    /// Blobs besides the largest are kept when at least this fraction of its size and within
-    /// `blob_max_gap` of its bounding box.
+    /// Blobs besides the largest are kept when at least this fraction of its size, within
+    /// `blob_max_gap` of its bounding box and no wider than `blob_max_across` horizontally.
     pub blob_min_frac: f64,
     pub blob_max_gap: f64,
+    pub blob_max_across: f64,
     /// Valid depth range.
     pub z_min: f64,
     pub z_max: f64,
@@ -107,6 +108,7 @@ impl Default for SegmentParams {
             connect_sigmas: 4.0,
             blob_min_frac: 0.05,
             blob_max_gap: 0.25,
+            blob_max_across: 0.5,
             z_min: 0.2,
             z_max: 8.0,
         }
@@ -143,6 +145,9 @@ impl Background {
 
 /// Grid cell of the patch connectivity analysis, metres.
 const CELL: f64 = 0.05;
+
+/// Largest gap across which pieces of one plane are joined, metres (two legs side by side).
+const MERGE_GAP: f64 = 0.4;
 
 /// Learn the static scene from depth frames (a few frames of the session: the empty scene or a
 /// standing trial; the per-pixel median suppresses what moves) in the lab frame `lab`.
@@ -498,6 +503,7 @@ fn split_patches(
     let grid = PlaneGrid::new(&plane_coords(&origin, &u, &v, members));
     let uv = plane_coords(&origin, &u, &v, members);
     let mut out = Vec::new();
+    let mut candidates = Vec::new();
     let mut explained = vec![true; members.len()];
     for id in 0..grid.pieces as u32 {
         let idx: Vec<usize> = (0..members.len())
@@ -561,13 +567,84 @@ fn split_patches(
         let to_eye = ctx.eye - centre;
         let slant = fit.normal.dot(&to_eye).abs() / to_eye.norm();
         let per_m2 = ctx.density * slant / to_eye.norm_squared();
-        let fill = inside.len() as f64 / (patch.area() * per_m2).max(1.0);
-        let fill = fill.min(occupied / patch.area().max(1e-9));
-        if looks_built(&patch, occupied, fill, ctx) {
-            out.push(patch);
+        candidates.push(Candidate {
+            patch,
+            occupied,
+            count: inside.len() as f64,
+            per_m2,
+        });
+    }
+    merge_across_gaps(&mut candidates);
+    for c in candidates {
+        let area = c.patch.area().max(1e-9);
+        let fill = (c.count / (area * c.per_m2).max(1.0)).min(c.occupied / area);
+        if looks_built(&c.patch, c.occupied, fill, ctx) {
+            out.push(c.patch);
         }
     }
     (out, explained)
+}
+
+/// A planar piece before the structure test.
+struct Candidate {
+    patch: Patch,
+    /// Occupied grid area, m^2.
+    occupied: f64,
+    /// Sampled points on it.
+    count: f64,
+    /// Samples per m^2 expected at its range and slant.
+    per_m2: f64,
+}
+
+/// Join pieces of one plane split by something standing in front of them (legs in front of a
+/// box face, feet on a box top): same plane (normals within 5 deg, 4 cm apart), extents
+/// overlapping by half the smaller one along one axis and within `MERGE_GAP` along the other.
+fn merge_across_gaps(cands: &mut Vec<Candidate>) {
+    let overlap = |a: (f64, f64), b: (f64, f64)| {
+        let o = a.1.min(b.1) - a.0.max(b.0);
+        o >= 0.5 * (a.1 - a.0).min(b.1 - b.0)
+    };
+    let near = |a: (f64, f64), b: (f64, f64)| b.0 - a.1 <= MERGE_GAP && a.0 - b.1 <= MERGE_GAP;
+    'outer: loop {
+        for i in 0..cands.len() {
+            for j in i + 1..cands.len() {
+                let (a, b) = (&cands[i].patch, &cands[j].patch);
+                let centre_b = b.origin
+                    + b.axis_u * 0.5 * (b.u_range.0 + b.u_range.1)
+                    + b.axis_v * 0.5 * (b.v_range.0 + b.v_range.1);
+                if a.plane.normal.dot(&b.plane.normal) < 5f64.to_radians().cos()
+                    || a.plane.distance(&centre_b).abs() > 0.04
+                {
+                    continue;
+                }
+                // b's rectangle in a's coordinates
+                let (mut ur, mut vr) = ((f64::MAX, f64::MIN), (f64::MAX, f64::MIN));
+                for u in [b.u_range.0, b.u_range.1] {
+                    for v in [b.v_range.0, b.v_range.1] {
+                        let q = b.origin + b.axis_u * u + b.axis_v * v - a.origin;
+                        let (x, y) = (q.dot(&a.axis_u), q.dot(&a.axis_v));
+                        ur = (ur.0.min(x), ur.1.max(x));
+                        vr = (vr.0.min(y), vr.1.max(y));
+                    }
+                }
+                let joined = (overlap(a.v_range, vr) && near(a.u_range, ur))
+                    || (overlap(a.u_range, ur) && near(a.v_range, vr));
+                if !joined {
+                    continue;
+                }
+                let other = cands.swap_remove(j);
+                let c = &mut cands[i];
+                c.patch.u_range = (c.patch.u_range.0.min(ur.0), c.patch.u_range.1.max(ur.1));
+                c.patch.v_range = (c.patch.v_range.0.min(vr.0), c.patch.v_range.1.max(vr.1));
+                c.per_m2 =
+                    (c.per_m2 * c.count + other.per_m2 * other.count) / (c.count + other.count);
+                c.occupied += other.occupied;
+                c.count += other.count;
+                continue 'outer;
+            }
+        }
+        break;
+    }
 }
 
 fn classify(plane: &Plane) -> PatchKind {

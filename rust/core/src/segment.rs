@@ -369,7 +369,9 @@ fn box_gap(a: &Blob, b: &Blob) -> f32 {
 /// (depth jumps to both neighbours along a row or a column), points less than
 /// `max(floor_min, floor_sigmas * sigma(z))` above the floor or below it, points on or behind
 /// background patches (noise-aware tolerance growing with z^2), points outside `bounds`; then
-/// keeps the largest depth-connected blob and the blobs near it of at least `blob_min_frac` (5 %) of its size.
+/// keeps the largest depth-connected blob and the blobs near it of at least `blob_min_frac` (5 %)
+/// of its size that are no wider than `blob_max_across` (a limb cut off by a depth jump, not a
+/// piece of furniture).
 /// Errors: [`crate::Error::Input`] for a size mismatch, bad scale, roi or bounds.
 #[allow(clippy::too_many_arguments)]
 pub fn segment_subject(
@@ -392,13 +394,12 @@ pub fn segment_subject(
     let lead = sc.blobs[main];
     let min_count = (bg.params.blob_min_frac * lead.count as f64).ceil() as usize;
     let gap = bg.params.blob_max_gap as f32;
+    let wide = bg.params.blob_max_across as f32;
     sc.keep.clear();
-    sc.keep.extend(
-        sc.blobs
-            .iter()
-            .enumerate()
-            .map(|(i, b)| i == main || (b.count >= min_count && box_gap(b, &lead) <= gap)),
-    );
+    sc.keep.extend(sc.blobs.iter().enumerate().map(|(i, b)| {
+        let across = (b.max[0] - b.min[0]).max(b.max[2] - b.min[2]);
+        i == main || (b.count >= min_count && box_gap(b, &lead) <= gap && across <= wide)
+    }));
     let w = rays.intrinsics().width;
     for (g, &root) in sc.parent.iter().enumerate() {
         if root != NONE && sc.keep[sc.blob_of[root as usize] as usize] {
