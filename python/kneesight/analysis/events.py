@@ -15,8 +15,8 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
    feet are too sparsely tracked at take-off, a two-phase fit of the pelvis (free fall after
    take-off) and the ankle heights is used instead.
 3. Events are reported at frames, as a frame-by-frame contact detector marks them: the first
-   frame in contact (IC, SC) or in the air (TO). PKF is the frame of maximum knee flexion (mean
-   of the sides) between IC and TO.
+   frame in contact (IC, SC) or in the air (TO). PKF is the frame of maximum knee flexion (either
+   side) between IC and TO.
 
 Times are seconds from the first frame; an event that cannot be found is None with a reason.
 """
@@ -48,7 +48,9 @@ the foot length: de Leva 1996 proportions)."""
 EARLIEST_FRACTION = 0.6
 """A touch-down is the first velocity jump at least this fraction of the largest one."""
 ASYMMETRIC_S = 0.03
-"""Feet touching down further apart than this (and 3 frames) land one after the other (s)."""
+JOINT_FRAMES = 3.0
+"""Feet whose touch-downs are found within this many frames (or ``ASYMMETRIC_S`` seconds) of
+each other are taken to land together and located jointly."""
 MIN_TRACKED_AROUND = 0.6
 """An event is placed only with the feet tracked in this fraction of the frames around it."""
 FLIGHT_M = 0.08
@@ -332,7 +334,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         if not times:
             return None, per_side
         tc = min(times)
-        if len(times) == 2 and abs(times[0] - times[1]) <= max(3.0 / fps, ASYMMETRIC_S):
+        if len(times) == 2 and abs(times[0] - times[1]) <= max(JOINT_FRAMES / fps, ASYMMETRIC_S):
             # both feet land together (within noise): locate them jointly (less noise, and no
             # early bias from taking the earlier of two noisy times)
             lo = min(r[0] for r in rows.values())
@@ -367,9 +369,8 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     to = place("take_off_s", to, "no take-off after the first landing")
 
     end = to[0] if to is not None else n
-    both = np.stack([np.asarray(table["knee_flexion_l"]), np.asarray(table["knee_flexion_r"])])
-    count = np.isfinite(both).sum(axis=0)
-    kf = np.where(count > 0, np.nansum(both, axis=0) / np.maximum(count, 1), np.nan)
+    # the deeper knee at each frame (NaN only where neither side is tracked)
+    kf = np.fmax(np.asarray(table["knee_flexion_l"]), np.asarray(table["knee_flexion_r"]))
     seg = kf[ic_row:end]
     if np.isfinite(seg).any():
         pk = ic_row + int(np.nanargmax(seg))
