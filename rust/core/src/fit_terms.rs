@@ -50,8 +50,10 @@ pub struct FitConfig {
     pub robust_scale: f64,
     /// Number of independent samples the data term counts as.
     pub ref_points: f64,
-    /// Temporal prior standard deviations: angles (rad), pelvis position (m), arch (m).
-    pub temporal_sd: [f64; 3],
+    /// Temporal prior standard deviations per frame around the constant-velocity prediction:
+    /// flexion angles and the pelvis orientation (rad), pelvis position (m), arch (m), frontal
+    /// and transverse joint angles (rad).
+    pub temporal_sd: [f64; 4],
     /// Physiological prior standard deviations: knee valgus, knee axial rotation, ankle
     /// inversion (rad), arch (m).
     pub physio_sd: [f64; 4],
@@ -75,14 +77,15 @@ impl Default for FitConfig {
             noise: 0.012,
             robust_scale: 0.03,
             ref_points: 400.0,
-            temporal_sd: [12f64.to_radians(), 0.04, 0.006],
+            temporal_sd: [12f64.to_radians(), 0.04, 0.006, 3f64.to_radians()],
             physio_sd: [
                 6f64.to_radians(),
                 12f64.to_radians(),
                 15f64.to_radians(),
                 0.01,
             ],
-            free_space: [1.0, 0.02, 0.03],
+            // off by default: on phantom recordings it biased the fit (see the report)
+            free_space: [0.0, 0.02, 0.03],
             pelvis_tilt_sd: 3f64.to_radians(),
             limit_sd: 1f64.to_radians(),
             contact_sd: 0.005,
@@ -370,6 +373,7 @@ fn free_space(
     row: &mut Row,
 ) {
     let [weight, margin, huber] = cfg.free_space;
+    let max_viol = 4.0 * huber;
     let w = weight / (cfg.noise * cfg.noise) * cfg.ref_points / samples.len().max(1) as f64;
     let rowz = dv.cam_r.row(2).transpose();
     for s in samples {
@@ -392,7 +396,10 @@ fn free_space(
             continue;
         }
         let viol = d as f64 * dv.scale - margin - pc.z;
-        if viol <= 0.0 {
+        // Only a model surface a little in front of a measured surface is pushed back along the
+        // ray. Far in front of it (the sample projects past the silhouette onto the background)
+        // the correction would be sideways, which a depth residual cannot express.
+        if viol <= 0.0 || viol > max_viol {
             continue;
         }
         // r = z_meas - margin - z_model: dr/dq = -rowz . dp/dq
@@ -427,8 +434,14 @@ fn priors(
         for p in 0..NP {
             let sd = match p {
                 0..=2 => cfg.temporal_sd[1],
-                _ if p >= 6 && (p - 6) % 9 == ARCH => cfg.temporal_sd[2],
-                _ => cfg.temporal_sd[0],
+                3..=5 => cfg.temporal_sd[0],
+                _ => match (p - 6) % 9 {
+                    ARCH => cfg.temporal_sd[2],
+                    // flexion-extension moves fast in a landing
+                    0 | 3 | 6 => cfg.temporal_sd[0],
+                    // frontal and transverse angles change slowly
+                    _ => cfg.temporal_sd[3],
+                },
             };
             lin.temporal_diag[p] = one(lin, p, q[p] - pred[p], sd);
         }

@@ -110,6 +110,9 @@ pub struct TrackerConfig {
     pub reinit_after: usize,
     /// Largest reported standard deviation of an angle, deg; above it the angle is NaN.
     pub max_angle_sd_deg: f64,
+    /// Fraction of the last frame-to-frame change carried into the prediction of the slow
+    /// (frontal, transverse, arch) degrees of freedom.
+    pub slow_velocity: f64,
 }
 
 impl Default for TrackerConfig {
@@ -126,6 +129,7 @@ impl Default for TrackerConfig {
             min_points: 150,
             reinit_after: 2,
             max_angle_sd_deg: 15.0,
+            slow_velocity: 0.3,
         }
     }
 }
@@ -206,7 +210,11 @@ impl Tracker {
         let ahead = ((frame - f1).max(1) as f64).min(5.0);
         let mut q = q1;
         for k in 0..NP {
-            q[k] += (q1[k] - q0[k]) / gap * ahead;
+            // the velocity of two noisy poses is noisier still: full constant velocity only for
+            // the fast degrees of freedom (pelvis, flexion), damped for the slow ones
+            let fast = k < 6 || matches!((k - 6) % 9, 0 | 3 | 6);
+            let damp = if fast { 1.0 } else { self.cfg.slow_velocity };
+            q[k] += damp * (q1[k] - q0[k]) / gap * ahead;
         }
         Some(q)
     }
@@ -368,6 +376,18 @@ impl Tracker {
         let mut c = c.clone();
         c.noise = self.noise;
         c.robust_scale = (2.5 * self.noise).max(0.02);
+        if let Ok(v) = std::env::var("KS_FS") {
+            c.free_space[0] = v.parse().unwrap_or(1.0);
+        }
+        if let Ok(v) = std::env::var("KS_PTS") {
+            c.max_points = v.parse().unwrap_or(1500);
+        }
+        if let Ok(v) = std::env::var("KS_TSDF") {
+            c.temporal_sd[0] = v.parse::<f64>().unwrap_or(12.0).to_radians();
+        }
+        if let Ok(v) = std::env::var("KS_TSD") {
+            c.temporal_sd[3] = v.parse::<f64>().unwrap_or(3.0).to_radians();
+        }
         c
     }
 

@@ -1,0 +1,194 @@
+"""Tracking accuracy on phantom drop jumps: RMSE per degree of freedom during ground contact.
+
+Each case calibrates the subject from a phantom static trial (same camera), tracks a phantom
+drop jump (built-in motion or one driven by a real drop jump from
+``../shared/reference-motion/IK``), and compares with the phantom's ground truth over the
+frames in ground contact (initial contact to take-off, and the second landing to the end).
+The phantom's body is not built from the tracker's primitives.
+
+Usage::
+
+    python benchmarks/accuracy.py            # the full table (several minutes)
+    python benchmarks/accuracy.py --quick    # two cases
+    python benchmarks/accuracy.py --case d435-2m --series knee_valgus_r
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kneesight.io.frames import DepthFrame
+from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
+from kneesight.phantom.mot import from_mot
+from kneesight.tracking import COLUMNS, Tracker, calibrate_subject
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-motion" / "IK"
+
+TARGETS: dict[str, float | None] = {
+    "hip_internal_rotation": 3.0,
+    "hip_adduction": 2.0,
+    "knee_valgus": 2.0,
+    "knee_flexion": 2.0,
+    "ankle_dorsiflexion": 3.0,
+    "fppa": 2.0,
+    "arch_height_mm": 1.5,
+    "hip_flexion": None,
+    "knee_internal_rotation": None,
+}
+"""Target RMSE per quantity (deg; arch mm); None: reported without a target."""
+
+
+@dataclass
+class Case:
+    name: str
+    body: dict = field(default_factory=dict)
+    camera: dict = field(default_factory=dict)
+    valgus: str = "neutral"
+    static_valgus: float = 0.0
+    motion: str = "dvj"
+
+
+CASES: list[Case] = [
+    Case("d435-2m"),
+    Case("d455-2m", camera={"profile": "d455"}),
+    Case("d435-2m-yaw30", camera={"yaw": 30.0}),
+    Case("d435-2.5m-high", camera={"distance": 2.5, "height": 1.4}),
+    Case("d435-1.6m-yaw-20", camera={"distance": 1.6, "yaw": -20.0}),
+    Case("female-slim-high-valgus", body={"stature": 1.62, "sex": "female", "build": "slim"},
+         valgus="high"),  # fmt: skip
+    Case("tall-athletic", body={"stature": 1.90, "build": "athletic"}, camera={"distance": 2.3}),
+    Case("genu-valgum-8", static_valgus=8.0, valgus="high"),
+    Case("mot-DJ1", motion="mot:DJ1_ik.mot"),
+    Case("mot-DJ2-d455-yaw20", motion="mot:DJ2_ik.mot", camera={"profile": "d455", "yaw": 20.0}),
+]
+QUICK = ("d435-2m", "mot-DJ1")
+
+
+def _motion(case: Case) -> object:
+    valgus = ValgusProfile.named(case.valgus, static_knee_valgus=case.static_valgus)
+    if case.motion == "dvj":
+        return motions.drop_vertical_jump(valgus=valgus)
+    path = REFERENCE / case.motion.split(":", 1)[1]
+    if not path.exists():
+        raise SystemExit(f"{path} not found (the benchmark reads ../shared/reference-motion)")
+    return from_mot(path, valgus=valgus)
+
+
+def _contact(truth: dict, events: dict) -> np.ndarray:
+    t = truth["time_s"]
+    ic, to, sc = (events.get(k) for k in ("initial_contact_s", "take_off_s", "second_contact_s"))
+    m = np.zeros(t.size, bool)
+    if ic is not None:
+        m |= (t >= ic) & (t <= (to if to is not None else t[-1]))
+    if sc is not None:
+        m |= t >= sc
+    return m if m.any() else np.ones(t.size, bool)
+
+
+def run_case(case: Case, seed: int = 0) -> dict:
+    """Calibrate, track and score one case; returns errors per quantity and timings."""
+    body = Body(**case.body)
+    cam = CameraPlacement(**case.camera)
+    intr = cam.intrinsics
+    noise = NoiseModel()
+    valgus = ValgusProfile.named(case.valgus, static_knee_valgus=case.static_valgus)
+    static = simulate(body, motions.static(duration_s=1.0, valgus=valgus), cam, duration_s=1.0)
+    sframes = [
+        DepthFrame(d, n, ts, 0.001, intr) for n, ts, d in static.frames(noise, seed + 1)
+    ][::3]
+    t0 = time.perf_counter()
+    cal = calibrate_subject(sframes, stature_m=body.stature)
+    t_cal = time.perf_counter() - t0
+    sim = simulate(body, _motion(case), cam)
+    tracker = Tracker(cal)
+    results = []
+    t_track = 0.0
+    for n, ts, d in sim.frames(noise, seed + 2):
+        frame = DepthFrame(d, n, ts, 0.001, intr)
+        t0 = time.perf_counter()
+        results.append(tracker.track(frame))
+        t_track += time.perf_counter() - t0
+    vals = np.array([r.values for r in results])
+    tracked = np.array([r.tracked for r in results])
+    m = _contact(sim.truth, sim.events)
+    errs: dict[str, np.ndarray] = {}
+    for q in TARGETS:
+        e = [vals[m, COLUMNS.index(f"{q}_{s}")] - sim.truth[f"{q}_{s}"][m] for s in "lr"]
+        errs[q] = np.concatenate(e)
+    static_err = {s: cal.static_knee_valgus_deg[s] - case.static_valgus for s in "lr"}
+    return {
+        "errs": errs,
+        "tracked": float(tracked.mean()),
+        "tracked_contact": float(tracked[m].mean()),
+        "ms_per_frame": 1000.0 * t_track / max(len(results), 1),
+        "calibration_s": t_cal,
+        "static_valgus_err": static_err,
+        "results": results,
+        "truth": sim.truth,
+        "mask": m,
+    }
+
+
+def _rmse(e: np.ndarray) -> tuple[float, float]:
+    ok = np.isfinite(e)
+    if not ok.any():
+        return float("nan"), 0.0
+    return float(np.sqrt(np.mean(e[ok] ** 2))), float(ok.mean())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="two cases only")
+    ap.add_argument("--case", action="append", help="run only these cases (by name)")
+    ap.add_argument("--series", help="print truth and tracked values of a column per frame")
+    args = ap.parse_args(argv)
+    names = set(args.case or (QUICK if args.quick else [c.name for c in CASES]))
+    cases = [c for c in CASES if c.name in names]
+    if not cases:
+        print(f"no such case; known: {[c.name for c in CASES]}", file=sys.stderr)
+        return 2
+    pooled: dict[str, list[np.ndarray]] = {q: [] for q in TARGETS}
+    qs = list(TARGETS)
+    short = {q: q.replace("internal_rotation", "IR").replace("_mm", "") for q in qs}
+    head = f"{'case':26}" + "".join(f"{short[q][:13]:>14}" for q in qs) + "  tracked  ms/frame"
+    print("RMSE during ground contact (deg; arch height mm); both legs")
+    print(head)
+    tracked_all = []
+    for case in cases:
+        r = run_case(case)
+        row = f"{case.name:26}"
+        for q in qs:
+            pooled[q].append(r["errs"][q])
+            rm, valid = _rmse(r["errs"][q])
+            row += f"{rm:10.2f}" + (f" ({valid * 100:3.0f}%)"[:4] if valid < 0.995 else "    ")
+        row += f"  {r['tracked'] * 100:6.1f}%  {r['ms_per_frame']:7.1f}"
+        tracked_all.append(r["tracked"])
+        print(row, flush=True)
+        sv = r["static_valgus_err"]
+        if case.static_valgus:
+            print(
+                f"{'':26}static knee valgus {case.static_valgus:.0f} deg: calibrated "
+                f"l {case.static_valgus + sv['l']:.1f}, r {case.static_valgus + sv['r']:.1f}"
+            )
+        if args.series:
+            c = args.series
+            res, truth, m = r["results"], r["truth"], r["mask"]
+            for i in np.flatnonzero(m)[::2]:
+                sd = res[i].dof_sd.get(c, float("nan"))
+                print(f"  frame {i:4d} truth {truth[c][i]:8.2f} tracked {res[i].value(c):8.2f} "
+                      f"sd {sd:5.1f} conf {res[i].confidence:.2f}")  # fmt: skip
+    print()
+    print(f"{'pooled':26}" + "".join(f"{_rmse(np.concatenate(pooled[q]))[0]:10.2f}    " for q in qs))
+    print(f"{'target':26}" + "".join(f"{TARGETS[q] or float('nan'):10.2f}    " for q in qs))
+    print(f"frames tracked: {100 * np.mean(tracked_all):.1f}% (target >= 99 %)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
