@@ -210,3 +210,17 @@ def test_landing_lost_by_the_tracker_is_not_invented() -> None:
     ev = detect_events(table, fps)
     assert ev.times["initial_contact_s"] is None
     assert "tracked" in ev.reasons["initial_contact_s"]
+
+
+def test_single_frame_tracker_slips_do_not_move_events() -> None:
+    fps = 60.0
+    table, truth = dvj_table(fps)
+    t = table["time_s"]
+    for when, dy in ((truth["initial_contact_s"] - 0.05, 0.3), (truth["take_off_s"] - 0.1, -0.2)):
+        i = int(np.argmin(np.abs(t - when)))
+        for s in SIDES:
+            table[f"ajc_{s}_y"][i] += dy
+    ev = detect_events(table, fps)
+    for k, v in truth.items():
+        assert ev.times[k] is not None, (k, ev.reasons)
+        assert abs(ev.times[k] - v) * fps <= 1.0 + 1e-6, (k, ev.times[k], v)

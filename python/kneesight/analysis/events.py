@@ -53,6 +53,8 @@ JOINT_FRAMES = 3.0
 each other are taken to land together and located jointly."""
 MIN_TRACKED_AROUND = 0.6
 """An event is placed only with the feet tracked in this fraction of the frames around it."""
+SPIKE_M = 0.08
+"""A foot height this far from its neighbours' median is a tracker slip, dropped (m)."""
 FLIGHT_M = 0.08
 """Foot clearance that marks a flight between take-off and second contact (m)."""
 
@@ -205,6 +207,21 @@ def _nearest_row(t: np.ndarray, time_s: float) -> int:
     return int(np.argmin(np.abs(np.where(np.isfinite(t), t, np.inf) - time_s)))
 
 
+def despike(y: np.ndarray, limit: float = SPIKE_M) -> np.ndarray:
+    """``y`` with isolated outliers set to NaN: samples further than ``limit`` from the median
+    of the 5 tracked samples around them (a tracker slip, not motion: the median of a steady
+    movement follows it)."""
+    y = np.asarray(y, dtype=np.float64)
+    out = y.copy()
+    n = y.size
+    for i in np.flatnonzero(np.isfinite(y)):
+        w = y[max(i - 2, 0) : min(i + 3, n)]
+        w = w[np.isfinite(w)]
+        if w.size >= 3 and abs(y[i] - np.median(w)) > limit:
+            out[i] = np.nan
+    return out
+
+
 def toe_clearance(table: Mapping[str, np.ndarray], side: str, ground: float) -> np.ndarray:
     """Height of the ball of the foot above the floor, m, shape (N,), from the skeleton.
 
@@ -246,7 +263,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     """
     ev = Events()
     t = np.asarray(table["time_s"], dtype=np.float64)
-    ajc = {s: np.asarray(table[f"ajc_{s}_y"], dtype=np.float64) for s in ("l", "r")}
+    ajc = {s: despike(np.asarray(table[f"ajc_{s}_y"], dtype=np.float64)) for s in ("l", "r")}
     with np.errstate(all="ignore"):
         foot = np.fmin(ajc["l"], ajc["r"])
         pelvis = 0.5 * (np.asarray(table["hjc_l_y"]) + np.asarray(table["hjc_r_y"]))
@@ -257,7 +274,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         return ev
     ground = float(np.percentile(foot[ok], 2))
     toe = {
-        s: toe_clearance(table, s, float(np.nanpercentile(ajc[s], 2)))
+        s: despike(toe_clearance(table, s, float(np.nanpercentile(ajc[s], 2))))
         if np.isfinite(ajc[s]).any()
         else ajc[s]
         for s in ("l", "r")
