@@ -118,3 +118,15 @@ def test_reading_a_malformed_kinematics_csv_names_file_and_line(tmp_path: Path) 
     p.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="missing columns"):
         read_kinematics_csv(p)
+
+
+def test_result_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    r, _ = _result()
+    r.write(tmp_path, report=False)
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("kinematics.csv", "summary.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
