@@ -75,7 +75,7 @@ const SHAPE_NAMES: [&str; NS] = [
 ];
 /// Prior standard deviation of each factor around the anthropometric value.
 const SHAPE_SD: [f64; NS] = [
-    0.04, 0.04, 0.12, 0.2, 0.2, 0.2, 0.2, 0.2, 0.08, 0.15, 0.15, 0.25,
+    0.08, 0.05, 0.12, 0.2, 0.2, 0.2, 0.2, 0.2, 0.08, 0.15, 0.15, 0.25,
 ];
 
 /// The shape with multiplicative factors `f` applied to `base` (both sides alike).
@@ -335,6 +335,7 @@ fn calib_cfg() -> FitConfig {
     // the static alignment is what is measured: a weak valgus prior only
     c.physio_sd[0] = 15f64.to_radians();
     c.physio_sd[3] = 0.02;
+    c.pelvis_obliquity_sd = 3f64.to_radians();
     c
 }
 

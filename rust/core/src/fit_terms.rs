@@ -61,6 +61,9 @@ pub struct FitConfig {
     /// barely shows it (it only shifts hip flexion; hip adduction and rotation do not depend on
     /// it), so it is held near level.
     pub pelvis_tilt_sd: f64,
+    /// Prior standard deviation of the pelvic obliquity (rad): a pelvis tilted sideways with
+    /// opposite hip adductions moves only the hip heights, which the data pin weakly.
+    pub pelvis_obliquity_sd: f64,
     /// Free-space term: margin (m) and Huber threshold (m); weight 0 disables it.
     pub free_space: [f64; 3],
     /// Hinge scale of joint limits (rad), floor and leg collision (m).
@@ -87,6 +90,7 @@ impl Default for FitConfig {
             // off by default: on phantom recordings it biased the fit (see the report)
             free_space: [0.0, 0.02, 0.03],
             pelvis_tilt_sd: 3f64.to_radians(),
+            pelvis_obliquity_sd: 5f64.to_radians(),
             limit_sd: 1f64.to_radians(),
             contact_sd: 0.005,
         }
@@ -467,6 +471,7 @@ fn priors(
     }
     let [sv, sr, si, sa] = cfg.physio_sd;
     one(lin, 4, q[4], cfg.pelvis_tilt_sd);
+    one(lin, 5, q[5], cfg.pelvis_obliquity_sd);
     for side in Side::BOTH {
         let (b, i) = (side_base(side), side_index(side));
         one(lin, b + KNEE + 1, q[b + KNEE + 1] - prior.valgus[i], sv);

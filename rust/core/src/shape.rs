@@ -92,14 +92,15 @@ impl BodyShape {
     pub fn from_stature(stature: f64) -> BodyShape {
         let s = stature / 1.75;
         let thigh = LimbShape {
-            length: 0.245 * stature,
+            // de Leva (1996): 0.243 H in men, 0.212 H in women; the calibration refines it
+            length: 0.232 * stature,
             cx: [0.0, 0.005 * s, 0.0],
             cz: [0.025 * s, 0.01 * s, 0.0],
             ax: [0.085 * s, 0.065 * s, 0.05 * s],
             az: [0.085 * s, 0.065 * s, 0.052 * s],
         };
         let shank = LimbShape {
-            length: 0.246 * stature,
+            length: 0.249 * stature,
             cx: [-0.005 * s, -0.012 * s, 0.0],
             cz: [0.0, 0.0, 0.0],
             ax: [0.05 * s, 0.052 * s, 0.03 * s],

@@ -1,0 +1,105 @@
+"""Subject calibration from phantom static trials: static alignment, save/load, bad files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from kneesight.errors import CalibrationError, InputError
+from kneesight.io.frames import DepthFrame
+from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
+from kneesight.tracking import SubjectCalibration, calibrate_subject
+
+
+def static_frames(
+    body: Body, cam: CameraPlacement, static_valgus: float = 0.0, n: int = 8
+) -> list[DepthFrame]:
+    """n noisy frames of a phantom standing still (3 frames apart)."""
+    mot = motions.static(duration_s=1.0, valgus=ValgusProfile.neutral(static_valgus))
+    sim = simulate(body, mot, cam, duration_s=(3 * n) / cam.fps)
+    intr = cam.intrinsics
+    return [DepthFrame(d, k, t, 0.001, intr) for k, t, d in sim.frames(NoiseModel(), 5)][::3][:n]
+
+
+@pytest.fixture(scope="module")
+def neutral() -> tuple[SubjectCalibration, Body]:
+    body = Body(1.75)
+    return calibrate_subject(static_frames(body, CameraPlacement()), stature_m=1.75), body
+
+
+def test_calibration_sizes_the_subject_and_finds_the_lab_frame(neutral):
+    cal, body = neutral
+    lengths = cal.segment_lengths_m
+    # leg segment lengths within 3 cm of the phantom's
+    assert abs(lengths["thigh_r"] - body.thigh_length) < 0.03
+    assert abs(lengths["shank_r"] - body.shank_length) < 0.03
+    # the phantom's lab: camera 2 m in front at 1 m height, subject facing it
+    truth = CameraPlacement().lab_from_camera()
+    lab = cal.lab_frame.lab_from_camera
+    assert np.allclose(lab[:3, :3], truth[:3, :3], atol=0.03)
+    assert abs(lab[1, 3] - 1.0) < 0.02  # camera height
+    # neutral knees: near zero valgus at rest; arch within 6 mm of the phantom's standing arch
+    for s in "lr":
+        assert abs(cal.static_knee_valgus_deg[s]) < 3.0
+        assert abs(cal.standing_arch_height_mm[s] - body.arch_height_mm) < 8.0
+
+
+def test_genu_valgum_is_detected_at_rest():
+    body = Body(1.70, sex="female")
+    cal = calibrate_subject(static_frames(body, CameraPlacement(), static_valgus=8.0), stature_m=1.70)
+    for s in "lr":
+        assert cal.static_knee_valgus_deg[s] > 4.5, cal.static_knee_valgus_deg
+
+
+def test_save_load_round_trip_and_never_overwrites(neutral, tmp_path):
+    cal, _ = neutral
+    p = cal.save(tmp_path / "subject.json")
+    back = SubjectCalibration.load(p)
+    assert back.core.to_fields() == cal.core.to_fields()
+    assert back.static_knee_valgus_deg == cal.static_knee_valgus_deg
+    with pytest.raises(CalibrationError, match="exists"):
+        cal.save(p)
+    cal.save(p, overwrite=True)
+
+
+def test_bad_calibration_files_name_the_file_and_field(neutral, tmp_path):
+    cal, _ = neutral
+    doc = cal.to_dict()
+    missing = tmp_path / "missing_field.json"
+    d = json.loads(json.dumps(doc))
+    del d["fields"]["thigh_r"]
+    missing.write_text(json.dumps(d))
+    with pytest.raises(CalibrationError, match=r"missing_field\.json.*thigh_r"):
+        SubjectCalibration.load(missing)
+    wrong = tmp_path / "wrong.json"
+    d = json.loads(json.dumps(doc))
+    d["fields"]["stature_m"] = [7.0, 1.0]
+    wrong.write_text(json.dumps(d))
+    with pytest.raises(CalibrationError, match=r"wrong\.json.*stature_m"):
+        SubjectCalibration.load(wrong)
+    version = tmp_path / "version.json"
+    d = json.loads(json.dumps(doc))
+    d["version"] = 99
+    version.write_text(json.dumps(d))
+    with pytest.raises(CalibrationError, match="version"):
+        SubjectCalibration.load(version)
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    with pytest.raises(CalibrationError, match="garbage.json"):
+        SubjectCalibration.load(garbage)
+    with pytest.raises(CalibrationError, match="not found"):
+        SubjectCalibration.load(tmp_path / "nope.json")
+
+
+def test_calibration_without_a_person_or_frames_is_a_calibration_error():
+    cam = CameraPlacement()
+    intr = cam.intrinsics
+    with pytest.raises(CalibrationError):
+        calibrate_subject([], stature_m=1.75)
+    empty = np.zeros((intr.height, intr.width), np.uint16)
+    with pytest.raises(CalibrationError):
+        calibrate_subject([DepthFrame(empty, 1, 0.0, 0.001, intr)] * 3, stature_m=1.75)
+    with pytest.raises(InputError, match="stature_m"):
+        calibrate_subject([DepthFrame(empty, 1, 0.0, 0.001, intr)], stature_m=17.5)
