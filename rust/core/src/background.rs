@@ -83,6 +83,9 @@ pub struct SegmentParams {
     /// Neighbouring pixels closer in depth than this (plus two pixel pitches) are connected.
     pub connect_min: f64,
     pub connect_sigmas: f64,
+    /// ... and never more than this, however noisy (a foot 15 cm before a box face at 3 m
+    /// must not join it).
+    pub connect_max: f64,
     /// Blobs besides the largest are kept when at least this fraction of its size, within
     /// `blob_max_gap` of its bounding box and no wider than `blob_max_across` horizontally.
     pub blob_min_frac: f64,
@@ -106,6 +109,7 @@ impl Default for SegmentParams {
             flying_sigmas: 4.0,
             connect_min: 0.05,
             connect_sigmas: 4.0,
+            connect_max: 0.1,
             blob_min_frac: 0.05,
             blob_max_gap: 0.25,
             blob_max_across: 0.5,
@@ -250,12 +254,22 @@ pub fn learn_background(
             gain: median_gain,
         };
         let plane = focus_plane(&plane.oriented_toward(&eye), &sub, &inl, &ctx);
-        let inl: Vec<usize> = (0..sub.len())
+        let focused: Vec<usize> = (0..sub.len())
             .filter(|&k| plane.distance(&sub[k]).abs() < ctx.tol(&sub[k]))
             .collect();
-        if inl.len() < 40 {
+        if focused.len() < 40 {
+            // nothing coherent there: drop RANSAC's inliers and look for the next plane
+            let mut is_in = vec![false; sub.len()];
+            inl.iter().for_each(|&k| is_in[k] = true);
+            pool = pool
+                .iter()
+                .zip(&is_in)
+                .filter(|(_, &b)| !b)
+                .map(|(&i, _)| i)
+                .collect();
             continue;
         }
+        let inl = focused;
         let members: Vec<Vector3<f64>> = inl.iter().map(|&k| sub[k]).collect();
         let (found, explained) = split_patches(&plane, &members, &ctx);
         patches.extend(found);
@@ -417,8 +431,12 @@ fn plane_coords(
         .collect()
 }
 
+/// Tilt within which a piece is snapped to exactly vertical or horizontal, degrees: built
+/// structure is plumb and level, and a small face seen from far away tilts in the noise.
+const SNAP_DEG: f64 = 20.0;
+
 /// Re-fit a plane to one piece only (RANSAC's plane may lean on other objects), snapped to
-/// exactly vertical or horizontal when within 10 deg (built structure is plumb and level).
+/// exactly vertical or horizontal when within `SNAP_DEG`.
 fn refit_piece(plane: &Plane, pts: &[Vector3<f64>], ctx: &Context) -> Option<Plane> {
     let mut plane = *plane;
     for _ in 0..3 {
@@ -432,9 +450,9 @@ fn refit_piece(plane: &Plane, pts: &[Vector3<f64>], ctx: &Context) -> Option<Pla
         } else {
             fit.normal
         };
-        if n.y.abs() > 10f64.to_radians().cos() {
+        if n.y.abs() > SNAP_DEG.to_radians().cos() {
             n = Vector3::y() * n.y.signum();
-        } else if n.y.abs() < 10f64.to_radians().sin() {
+        } else if n.y.abs() < SNAP_DEG.to_radians().sin() {
             n = Vector3::new(n.x, 0.0, n.z).normalize();
         }
         // offset: weighted mean of the inliers along the (snapped) normal
@@ -706,7 +724,9 @@ fn looks_built(p: &Patch, occupied: f64, fill: f64, ctx: &Context) -> bool {
         }
         PatchKind::Vertical => {
             let bottom = p.origin + p.axis_v * p.v_range.0;
-            let on_floor = floor.distance(&bottom) < 0.12;
+            // the foot of a face is lost with the floor points when the noise is large
+            let hidden = noise.tol((bottom - eye).norm(), 3.0, 0.03);
+            let on_floor = floor.distance(&bottom) < hidden + 0.08;
             on_floor && w >= 0.25 && w >= 0.6 * h && occupied >= 0.04 && fill >= 0.5
         }
         PatchKind::Slanted => false,

@@ -245,6 +245,7 @@ fn label_region(
         sc.blob_of.resize(n, NONE);
     }
     let (conn_min, conn_k) = (p.connect_min as f32, p.connect_sigmas as f32);
+    let conn_max = (p.connect_max as f32).max(conn_min);
     let pitch = s as f32 / intr.fx.max(1e-3);
     let parent = &mut sc.parent;
     for gv in 0..gh {
@@ -291,7 +292,7 @@ fn label_region(
             // 8-connected components over depth-continuous neighbours, in raster order against
             // the already labelled ones (left, up-left, up, up-right); every tree points to
             // smaller indices, so one forward pass flattens them afterwards
-            let thr = (conn_k * sig).max(conn_min) + 2.0 * pitch * z;
+            let thr = (conn_k * sig).clamp(conn_min, conn_max) + 2.0 * pitch * z;
             let mut root = NONE;
             let mut join = |o: usize, parent: &mut Vec<u32>| {
                 if parent[o] == NONE || (sc.z[o] - z).abs() >= thr {
