@@ -23,9 +23,9 @@ def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @cache
-def drop_jump(yaw: float) -> Simulation:
-    """A drop vertical jump from the 31 cm box (D435, 2.2 m, 1 m high)."""
-    cam = CameraPlacement("d435", distance=2.2, height=1.0, yaw=yaw)
+def drop_jump(yaw: float, distance: float = 2.2, height: float = 1.0) -> Simulation:
+    """A drop vertical jump from the 31 cm box seen by a D435 (default 2.2 m away, 1 m high)."""
+    cam = CameraPlacement("d435", distance=distance, height=height, yaw=yaw)
     return simulate(Body(1.75, "male"), motions.drop_vertical_jump(), cam)
 
 
@@ -96,9 +96,16 @@ def test_lab_frame_from_a_recorded_static_trial_matches_the_truth(tmp_path):
     np.testing.assert_allclose(lab.to_lab(np.zeros((1, 3)))[0], lab.camera_position)
 
 
-@pytest.mark.parametrize("yaw", [0.0, 25.0])
-def test_landing_in_front_of_the_box_keeps_the_athlete_and_drops_the_box(yaw):
-    sim = drop_jump(yaw)
+@pytest.mark.parametrize(
+    ("yaw", "distance", "height", "min_recall"),
+    # from 3 m the D435 noise is ~35 mm and the body narrow: more of its silhouette edge and
+    # feet is lost to the flying-pixel and floor tests
+    [(0.0, 2.2, 1.0, 0.95), (25.0, 2.2, 1.0, 0.95), (30.0, 3.0, 1.5, 0.92)],
+)
+def test_landing_in_front_of_the_box_keeps_the_athlete_and_drops_the_box(
+    yaw, distance, height, min_recall
+):
+    sim = drop_jump(yaw, distance, height)
     learn = [frame(sim, i)[0] for i in range(0, 25, 6)]  # standing on the box
     lab = scene.estimate_lab_frame(learn)
     up_cam = sim.camera.lab_from_camera()[:3, :3].T @ np.array([0.0, 1.0, 0.0])
@@ -113,7 +120,7 @@ def test_landing_in_front_of_the_box_keeps_the_athlete_and_drops_the_box(yaw):
         points, pixels = scene.segment_subject(f, lab, bg, return_pixels=True)
         assert points.dtype == np.float32 and points.shape == (len(pixels), 3)
         recall, impurity = rates(sim, f, z, pixels)
-        assert recall > 0.95, f"frame {i}: body recall {recall:.3f}"
+        assert recall > min_recall, f"frame {i}: body recall {recall:.3f}"
         assert impurity < 0.02, f"frame {i}: {impurity:.3f} of the points are not the body"
         # no point inside (or on) the box, in the true lab frame
         cam_pts = lab.to_camera(points.astype(np.float64))

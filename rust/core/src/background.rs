@@ -100,7 +100,7 @@ impl Default for SegmentParams {
     fn default() -> Self {
         SegmentParams {
             floor_min: 0.015,
-            floor_sigmas: 1.5,
+            floor_sigmas: 2.5,
             patch_min: 0.02,
             patch_sigmas: 2.5,
             patch_margin: 0.03,
@@ -597,7 +597,16 @@ fn split_patches(
         let area = c.patch.area().max(1e-9);
         let fill = (c.count / (area * c.per_m2).max(1.0)).min(c.occupied / area);
         if looks_built(&c.patch, c.occupied, fill, ctx) {
-            out.push(c.patch);
+            let mut patch = c.patch;
+            if patch.kind == PatchKind::Vertical {
+                // faces stand on the floor: their foot, lost in the floor's noise, goes down to it
+                let bottom = patch.origin + patch.axis_v * patch.v_range.0;
+                let up = patch.axis_v.dot(&ctx.floor.normal);
+                if up > 0.9 {
+                    patch.v_range.0 -= ctx.floor.distance(&bottom).max(0.0) / up;
+                }
+            }
+            out.push(patch);
         }
     }
     (out, explained)

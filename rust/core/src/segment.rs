@@ -235,6 +235,9 @@ fn label_region(
     let tr: Vector3<f32> = lab.translation.cast();
     let floor_n: Vector3<f32> = bg.floor.normal.cast();
     let floor_o = bg.floor.offset as f32;
+    // the floor normal in camera coordinates: depth noise moves a point along its ray, i.e.
+    // by dz * (ray . normal) across the floor, little when the floor is seen at a slant
+    let floor_cam: Vector3<f32> = (lab.rotation.transpose() * bg.floor.normal).cast();
     let (bmin, bmax): (Vector3<f32>, Vector3<f32>) = (bounds.min.cast(), bounds.max.cast());
     let (fly_min, fly_k) = (p.flying_min as f32, p.flying_sigmas as f32);
     let (floor_min, floor_k) = (p.floor_min as f32, p.floor_sigmas as f32);
@@ -270,7 +273,8 @@ fn label_region(
             let r = rays.ray(v * w + roi.u0 + gu * s);
             let pc = Vector3::new(r[0] * z, r[1] * z, z);
             let pl = rot * pc + tr;
-            if floor_n.dot(&pl) + floor_o < (floor_k * sig).max(floor_min) {
+            let across = (r[0] * floor_cam.x + r[1] * floor_cam.y + floor_cam.z).abs();
+            if floor_n.dot(&pl) + floor_o < (floor_k * sig * across).max(floor_min) {
                 continue;
             }
             if (0..3).any(|k| pl[k] < bmin[k] || pl[k] > bmax[k]) {
@@ -368,7 +372,8 @@ fn box_gap(a: &Blob, b: &Blob) -> f32 {
 ///
 /// Deprojects only the `roi` pixels at its stride and drops: invalid depth, flying pixels
 /// (depth jumps to both neighbours along a row or a column), points less than
-/// `max(floor_min, floor_sigmas * sigma(z))` above the floor or below it, points on or behind
+/// `max(floor_min, floor_sigmas * sigma(z) * |ray . floor normal|)` above the floor or below it
+/// (the depth noise across a floor seen at a slant), points on or behind
 /// background patches (noise-aware tolerance growing with z^2), points outside `bounds`; then
 /// keeps the largest depth-connected blob and the blobs near it of at least `blob_min_frac` (5 %)
 /// of its size that are no wider than `blob_max_across` (a limb cut off by a depth jump, not a
