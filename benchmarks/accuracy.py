@@ -60,8 +60,11 @@ CASES: list[Case] = [
     Case("d435-2m-yaw30", camera={"yaw": 30.0}),
     Case("d435-2.5m-high", camera={"distance": 2.5, "height": 1.4}),
     Case("d435-1.6m-yaw-20", camera={"distance": 1.6, "yaw": -20.0}),
-    Case("female-slim-high-valgus", body={"stature": 1.62, "sex": "female", "build": "slim"},
-         valgus="high"),  # fmt: skip
+    Case(
+        "female-slim-high-valgus",
+        body={"stature": 1.62, "sex": "female", "build": "slim"},
+        valgus="high",
+    ),  # fmt: skip
     Case("tall-athletic", body={"stature": 1.90, "build": "athletic"}, camera={"distance": 2.3}),
     Case("genu-valgum-8", static_valgus=8.0, valgus="high"),
     Case("mot-DJ1", motion="mot:DJ1_ik.mot"),
@@ -99,9 +102,9 @@ def run_case(case: Case, seed: int = 0) -> dict:
     noise = NoiseModel()
     valgus = ValgusProfile.named(case.valgus, static_knee_valgus=case.static_valgus)
     static = simulate(body, motions.static(duration_s=1.0, valgus=valgus), cam, duration_s=1.0)
-    sframes = [
-        DepthFrame(d, n, ts, 0.001, intr) for n, ts, d in static.frames(noise, seed + 1)
-    ][::3]
+    sframes = [DepthFrame(d, n, ts, 0.001, intr) for n, ts, d in static.frames(noise, seed + 1)][
+        ::3
+    ]
     t0 = time.perf_counter()
     cal = calibrate_subject(sframes, stature_m=body.stature)
     t_cal = time.perf_counter() - t0
@@ -184,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  frame {i:4d} truth {truth[c][i]:8.2f} tracked {res[i].value(c):8.2f} "
                       f"sd {sd:5.1f} conf {res[i].confidence:.2f}")  # fmt: skip
     print()
-    print(f"{'pooled':26}" + "".join(f"{_rmse(np.concatenate(pooled[q]))[0]:10.2f}    " for q in qs))
+    print(
+        f"{'pooled':26}" + "".join(f"{_rmse(np.concatenate(pooled[q]))[0]:10.2f}    " for q in qs)
+    )
     print(f"{'target':26}" + "".join(f"{TARGETS[q] or float('nan'):10.2f}    " for q in qs))
     print(f"frames tracked: {100 * np.mean(tracked_all):.1f}% (target >= 99 %)")
     return 0

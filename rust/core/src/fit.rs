@@ -125,7 +125,8 @@ impl Fitter {
                     std::mem::swap(&mut best, &mut lin);
                     accepted += 1;
                     lambda = (lambda / 3.0).max(1e-7);
-                    if gain < 1e-7 * best.cost.max(1e-12) || delta.amax() < 1e-5 {
+                    // converged: the step is below 0.1 deg (2e-3 rad) and 2 mm
+                    if gain < 1e-7 * best.cost.max(1e-12) || delta.amax() < cfg.min_step {
                         break;
                     }
                 } else {

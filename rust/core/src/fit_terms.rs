@@ -44,6 +44,8 @@ pub struct FitConfig {
     pub iterations: usize,
     /// Iterations of a first stage with a three times wider robust scale (0: none).
     pub coarse_iterations: usize,
+    /// Convergence: stop when no parameter moves more than this in a step (rad or m).
+    pub min_step: f64,
     /// Depth noise scale, m: the unit of the data residuals.
     pub noise: f64,
     /// Geman-McClure scale of the point residuals, m.
@@ -77,12 +79,15 @@ impl Default for FitConfig {
             max_points: 1500,
             iterations: 8,
             coarse_iterations: 0,
+            min_step: 2e-3,
             noise: 0.012,
             robust_scale: 0.03,
             ref_points: 400.0,
             temporal_sd: [12f64.to_radians(), 0.04, 0.006, 3f64.to_radians()],
             physio_sd: [
-                6f64.to_radians(),
+                // true tibiofemoral valgus is a few degrees; near 90 deg of knee flexion this
+                // prior is what separates knee valgus from femoral rotation
+                3f64.to_radians(),
                 12f64.to_radians(),
                 15f64.to_radians(),
                 0.01,
@@ -305,13 +310,12 @@ pub fn linearise(
 ) {
     *lin = Linearisation::new();
     let k = Kinematics::new(q, shape);
-    let frames: Vec<(V3, M3)> = Seg::ALL
-        .iter()
-        .map(|&s| {
-            let (o, r) = k.frame(s);
-            (o, r.transpose())
-        })
-        .collect();
+    let mut frames = [(V3::zeros(), M3::identity(), M3::identity()); 9];
+    for (si, &seg) in Seg::ALL.iter().enumerate() {
+        let (o, r) = k.frame(seg);
+        frames[si] = (o, *r, r.transpose());
+    }
+    let spheres = bounding_spheres(shape, &k);
     let mut row = Row::new();
     // --- data term
     let wdata = if pts.is_empty() {
@@ -321,17 +325,32 @@ pub fn linearise(
     };
     let inlier_d = 2.5 * cfg.noise;
     let (mut sq, mut nin) = (0.0, 0usize);
+    let mut last = 0usize;
     for x in pts {
         let mut best: Option<(f64, usize, Corr)> = None;
-        for (si, &seg) in Seg::ALL.iter().enumerate() {
-            let (o, rt) = &frames[si];
+        // the previous point's segment first (neighbouring points), then the others unless
+        // their bounding sphere is farther than the best surface found
+        for j in 0..9 {
+            let si = if j == 0 {
+                last
+            } else if j <= last {
+                j - 1
+            } else {
+                j
+            };
+            if let Some(b) = &best {
+                let (c, rad) = spheres[si];
+                if (x - c).norm() - rad > b.0 {
+                    continue;
+                }
+            }
+            let (o, r, rt) = &frames[si];
             let y = rt * (x - o);
-            let c = seg_closest(shape, seg, &y, &k.arch);
+            let c = seg_closest(shape, Seg::ALL[si], &y, &k.arch);
             if best.as_ref().is_some_and(|b| b.0 <= c.d) {
                 continue;
             }
             // only the surface facing the camera
-            let (_, r) = k.frame(seg);
             let pw = o + r * c.p;
             if (r * c.n).dot(&(cam - pw)) <= 0.0 {
                 continue;
@@ -339,6 +358,7 @@ pub fn linearise(
             best = Some((c.d, si, c));
         }
         let Some((_, si, c)) = best else { continue };
+        last = si;
         let res = data_row(&k, Seg::ALL[si], &c, x, &mut row);
         let (rho, w) = geman_mcclure(res, cfg.robust_scale);
         lin.cost += wdata * rho;
@@ -633,4 +653,46 @@ pub fn data_residuals(shape: &BodyShape, q: &[f64; NP], pts: &[V3], cam: &V3, ou
         }
         out.push(best);
     }
+}
+
+/// A bounding sphere (world centre, radius) of every segment, order of [`Seg::ALL`].
+fn bounding_spheres(shape: &BodyShape, k: &Kinematics) -> [(V3, f64); 9] {
+    let mut out = [(V3::zeros(), 0.0); 9];
+    let max3 = |a: &[f64; 3]| a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (si, &seg) in Seg::ALL.iter().enumerate() {
+        let (o, r) = k.frame(seg);
+        out[si] = match seg {
+            Seg::Pelvis => {
+                let p = &shape.pelvis;
+                (o + r * V3::from(p.centre), max3(&p.semi))
+            }
+            Seg::Thigh(s) | Seg::Shank(s) => {
+                let i = side_index(s);
+                let l = if matches!(seg, Seg::Thigh(_)) {
+                    &shape.thigh[i]
+                } else {
+                    &shape.shank[i]
+                };
+                let rad = max3(&l.ax).max(max3(&l.az)) + max3(&l.cx).max(max3(&l.cz));
+                (
+                    o + r * V3::new(0.0, -0.5 * l.length, 0.0),
+                    0.5 * l.length + rad,
+                )
+            }
+            Seg::Patella(s) => {
+                let i = side_index(s);
+                let p = &shape.patella[i];
+                let c = V3::new(p.anterior, -shape.thigh[i].length + p.above_knee, 0.0);
+                (o + r * c, p.radius)
+            }
+            Seg::Foot(s) => {
+                let f = &shape.foot[side_index(s)];
+                let c = V3::new(0.5 * f.length - f.heel, -f.ankle_height, 0.0);
+                let h = f.top_ends[0].max(f.top_ends[1]).max(k.arch[side_index(s)]);
+                let rad = (0.25 * f.length * f.length + h * h + f.width[1] * f.width[1]).sqrt();
+                (o + r * c, rad + f.cz.abs())
+            }
+        };
+    }
+    out
 }

@@ -382,6 +382,15 @@ impl Tracker {
         if let Ok(v) = std::env::var("KS_PTS") {
             c.max_points = v.parse().unwrap_or(1500);
         }
+        if let Ok(v) = std::env::var("KS_VSD") {
+            c.physio_sd[0] = v.parse::<f64>().unwrap_or(6.0).to_radians();
+        }
+        if let Ok(v) = std::env::var("KS_RSD") {
+            c.physio_sd[1] = v.parse::<f64>().unwrap_or(12.0).to_radians();
+        }
+        if let Ok(v) = std::env::var("KS_ITERS") {
+            c.iterations = v.parse().unwrap_or(8);
+        }
         if let Ok(v) = std::env::var("KS_TSDF") {
             c.temporal_sd[0] = v.parse::<f64>().unwrap_or(12.0).to_radians();
         }
