@@ -230,7 +230,7 @@ fn label_region(
         }));
     }
 
-    // pass 2: flying pixels, lab transform, floor, bounds, patches
+    // pass 2: lab transform, floor, bounds, flying pixels, patches, and labelling
     let rot: Matrix3<f32> = lab.rotation.cast();
     let tr: Vector3<f32> = lab.translation.cast();
     let floor_n: Vector3<f32> = bg.floor.normal.cast();
@@ -260,16 +260,8 @@ fn label_region(
             if z == 0.0 {
                 continue;
             }
+            // cheapest rejections first: most of a region is floor or outside the bounds
             let sig = c * z * z;
-            let fly = (fly_k * sig).max(fly_min);
-            let far = |o: f32| o == 0.0 || (o - z).abs() > fly;
-            let left = if gu > 0 { sc.z[g - 1] } else { z };
-            let right = if gu + 1 < gw { sc.z[g + 1] } else { z };
-            let up = if gv > 0 { sc.z[g - gw] } else { z };
-            let down = if gv + 1 < gh { sc.z[g + gw] } else { z };
-            if (far(left) && far(right)) || (far(up) && far(down)) {
-                continue;
-            }
             let r = rays.ray(v * w + roi.u0 + gu * s);
             let pc = Vector3::new(r[0] * z, r[1] * z, z);
             let pl = rot * pc + tr;
@@ -278,6 +270,15 @@ fn label_region(
                 continue;
             }
             if (0..3).any(|k| pl[k] < bmin[k] || pl[k] > bmax[k]) {
+                continue;
+            }
+            let fly = (fly_k * sig).max(fly_min);
+            let far = |o: f32| o == 0.0 || (o - z).abs() > fly;
+            let left = if gu > 0 { sc.z[g - 1] } else { z };
+            let right = if gu + 1 < gw { sc.z[g + 1] } else { z };
+            let up = if gv > 0 { sc.z[g - gw] } else { z };
+            let down = if gv + 1 < gh { sc.z[g + gw] } else { z };
+            if (far(left) && far(right)) || (far(up) && far(down)) {
                 continue;
             }
             if !bg.patches.is_empty() {
