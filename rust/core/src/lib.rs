@@ -14,6 +14,7 @@ pub mod fit_terms;
 pub mod labframe;
 pub mod model;
 pub mod noise;
+mod patch_fit;
 pub mod plane;
 pub mod samples;
 pub mod segment;
