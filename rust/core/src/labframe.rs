@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::input_err;
 use crate::noise::DepthNoise;
 use crate::plane::{ransac_plane_by, refine_plane_weighted, Plane};
-use crate::segment::{find_subject, Background};
+use crate::segment::{find_subject, learn_background, Background};
 
 /// A rigid transform from the camera frame to the lab frame: `p_lab = rotation * p_cam +
 /// translation` (metres). The rows of `rotation` are the lab X, Y, Z axes in camera
@@ -316,7 +316,9 @@ pub fn estimate_lab_frame(
     let floor = estimate_floor_frames(frames, depth_scale, rays)?;
     let ahead = floor.project(&Vector3::new(0.0, 0.0, 2.0));
     let provisional = LabFrame::from_floor(&floor, &-ahead, &ahead)?;
-    let bg = Background::floor_only();
+    // the static structure (a box the subject stands on) must not widen the subject's blob
+    let bg = learn_background(frames, depth_scale, rays, &provisional)
+        .unwrap_or_else(|_| Background::floor_only());
     let last = frames[frames.len() - 1];
     let origin = match find_subject(last, depth_scale, rays, &provisional, &bg)? {
         Some(b) => {
