@@ -48,7 +48,9 @@ def test_calibration_sizes_the_subject_and_finds_the_lab_frame(neutral):
 
 def test_genu_valgum_is_detected_at_rest():
     body = Body(1.70, sex="female")
-    cal = calibrate_subject(static_frames(body, CameraPlacement(), static_valgus=8.0), stature_m=1.70)
+    cal = calibrate_subject(
+        static_frames(body, CameraPlacement(), static_valgus=8.0), stature_m=1.70
+    )
     for s in "lr":
         assert cal.static_knee_valgus_deg[s] > 4.5, cal.static_knee_valgus_deg
 

@@ -113,6 +113,12 @@ pub struct TrackerConfig {
     /// Fraction of the last frame-to-frame change carried into the prediction of the slow
     /// (frontal, transverse, arch) degrees of freedom.
     pub slow_velocity: f64,
+    /// The same for the fast ones (pelvis, flexion angles): a little below 1 keeps a drift
+    /// along a poorly observed direction from feeding itself.
+    pub fast_velocity: f64,
+    /// Points higher than the pelvis ellipsoid's centre plus this fraction of its vertical
+    /// semi-axis are left out (trunk and arms would pull the pelvis up).
+    pub trunk_cut: f64,
 }
 
 impl Default for TrackerConfig {
@@ -130,6 +136,8 @@ impl Default for TrackerConfig {
             reinit_after: 2,
             max_angle_sd_deg: 15.0,
             slow_velocity: 0.3,
+            fast_velocity: 0.8,
+            trunk_cut: 0.2,
         }
     }
 }
@@ -213,7 +221,11 @@ impl Tracker {
             // the velocity of two noisy poses is noisier still: full constant velocity only for
             // the fast degrees of freedom (pelvis, flexion), damped for the slow ones
             let fast = k < 6 || matches!((k - 6) % 9, 0 | 3 | 6);
-            let damp = if fast { 1.0 } else { self.cfg.slow_velocity };
+            let damp = if fast {
+                self.cfg.fast_velocity
+            } else {
+                self.cfg.slow_velocity
+            };
             q[k] += damp * (q1[k] - q0[k]) / gap * ahead;
         }
         Some(q)
@@ -224,7 +236,7 @@ impl Tracker {
     /// that cannot be tracked come back with `tracked == false` and NaN values.
     ///
     /// A defect inside the pipeline (a panic) is contained: the frame comes back untracked with
-    /// status `internal_error`, the tracker resets its buffers and history, and tracking goes on.
+    /// status `internal_error`, the tracker resets its buffers, and tracking goes on.
     pub fn track(
         &mut self,
         depth: &[u16],
@@ -238,9 +250,9 @@ impl Tracker {
         match r {
             Ok(out) => out,
             Err(_) => {
+                // the buffers may be half-written; the motion history is still good
                 self.pts = SubjectPoints::new();
-                self.history.clear();
-                self.misses += 1;
+                self.miss();
                 Ok(FrameOutput::untracked(Status::InternalError))
             }
         }
@@ -315,7 +327,7 @@ impl Tracker {
         // the legs and the lower trunk: drop what is well above the pelvis
         let k0 = Kinematics::new(&q0, &self.cal.shape);
         let pl = &self.cal.shape.pelvis;
-        let top = k0.pelvis_o.y + pl.centre[1] + 0.5 * pl.semi[1];
+        let top = k0.pelvis_o.y + pl.centre[1] + self.cfg.trunk_cut * pl.semi[1];
         let points: &mut Vec<[f32; 3]> = &mut self.pts.points;
         points.retain(|p| (p[1] as f64) < top);
         if points.len() < self.cfg.min_points {
