@@ -86,7 +86,7 @@ def test_recording_plays_back_with_intrinsics_frame_numbers_and_count(tmp_path):
     assert set(meta["events"]) == {"initial_contact_s", "peak_knee_flexion_s", "take_off_s",
                                    "second_contact_s"}  # fmt: skip
     assert meta["body"]["thigh_length"] == pytest.approx(Body().thigh_length)
-    assert meta["valgus"]["hip_internal_rotation"] == [6.0, 6.0]
+    assert meta["valgus"] == ValgusProfile.high().to_dict()
 
 
 def test_noise_free_recording_matches_the_ray_cast(tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kneesight.errors import InputError
 from kneesight.phantom.mot import from_mot
 from kneesight.phantom.motion import SIDES, Motion, MotionSample, check_positive, track
 from kneesight.phantom.pose import zxy
@@ -33,6 +34,17 @@ STANDING_ARCH_LOAD = 0.3
 """Fraction of the peak arch drop present in quiet standing on a foot."""
 PELVIS_TILT_PER_TRUNK = 0.3
 """Anterior pelvic tilt (degrees) per degree of trunk lean beyond 3 deg."""
+LANDING_HIP_ABDUCTION = 2.0
+"""Hip abduction (degrees) the drop jump lands with: the ankle joint centres land about 2-3 cm
+lateral of the hip joint centres (outer foot edges near shoulder width)."""
+VALGUS_AT_CONTACT = 1.0
+"""Fraction of the profile's rotations and knee valgus present at initial contact of a drop
+landing: set in the late flight and held through the landing (what is not preset ramps in with
+the loading). All of it: a valgus lander lands in that alignment, and ramping 10 deg of femoral
+internal rotation in after contact would swing the shank of the planted leg through the deep
+knee flexion and drive the knees through each other."""
+PEAK_LANDING_DORSIFLEXION = 28.0
+"""Ankle dorsiflexion (degrees) at the drop jump's peak knee flexion, with the foot flat."""
 PELVIC_DROP_PER_ADDUCTION = 0.5
 """Contralateral pelvic drop in single-leg stance per degree of the stance side's
 ``ValgusProfile.hip_adduction`` (at full activation)."""
@@ -48,6 +60,7 @@ def _compose(
     support: dict[str, np.ndarray],
     stance_xz: np.ndarray,
     pelvic_drop: dict[str, np.ndarray] | None = None,
+    valgus_activation: dict[str, np.ndarray] | None = None,
 ) -> MotionSample:
     """Assemble a sample from the designed sagittal pattern and the valgus profile.
 
@@ -55,7 +68,10 @@ def _compose(
     the vertical; the pelvis tilts anteriorly with the trunk lean (PELVIS_TILT_PER_TRUNK), so
     the hip flexion relative to the pelvis is larger by the tilt and the trunk flexion
     relative to the pelvis smaller. ``pelvic_drop[s]`` lowers the pelvis on side ``s``
-    (contralateral drop in single-leg stance).
+    (contralateral drop in single-leg stance). ``activation[s]`` (0 to 1) is the loading of
+    the leg and scales the arch drop and the added hip adduction; ``valgus_activation[s]``
+    scales the rotations and the knee valgus of the profile (default: the loading, so they
+    ramp in with it).
     """
     tilt = PELVIS_TILT_PER_TRUNK * np.maximum(trunk - 3.0, 0.0)
     drop = pelvic_drop or {}
@@ -64,6 +80,7 @@ def _compose(
     arch: dict[str, np.ndarray] = {}
     for s in SIDES:
         leg, a = legs[s], activation[s]
+        va = a if valgus_activation is None else valgus_activation[s]
         v = {
             k: valgus.side(k, s)
             for k in (
@@ -80,16 +97,17 @@ def _compose(
         angles[f"hip_{s}"] = np.stack([
             leg["hip_flex"] + tilt,
             leg.get("hip_add", 0 * t) + a * v["hip_adduction"],
-            leg.get("hip_rot", -3.0 + 0 * t) + a * v["hip_internal_rotation"],
+            leg.get("hip_rot", -3.0 + 0 * t) + va * v["hip_internal_rotation"],
         ], -1)  # fmt: skip
         angles[f"knee_{s}"] = np.stack([
             leg["knee"],
-            valgus.side("static_knee_valgus", s) + a * v["knee_valgus"],
-            2.0 + a * v["tibial_rotation"],
+            valgus.side("static_knee_valgus", s) + va * v["knee_valgus"],
+            2.0 + va * v["tibial_rotation"],
         ], -1)  # fmt: skip
-        # A planted foot keeps pointing where it points: the foot turns back against the
-        # internal rotation of femur and tibia, and everts as the arch collapses.
-        comp = 0.8 * a * (v["hip_internal_rotation"] + v["tibial_rotation"]) * on
+        # The foot keeps pointing where it points (planted, or set for the landing in the
+        # air): it turns back against the internal rotation of femur and tibia, and everts
+        # as the arch collapses.
+        comp = 0.8 * va * (v["hip_internal_rotation"] + v["tibial_rotation"])
         angles[f"ankle_{s}"] = np.stack([
             leg["ankle"],
             -EVERSION_PER_MM * arch[s],
@@ -171,8 +189,6 @@ def squat(
 
 
 def _side(side: str) -> str:
-    from kneesight.errors import InputError
-
     if side not in SIDES:
         raise InputError(f"side must be 'l' or 'r', got {side!r}")
     return side
@@ -237,6 +253,7 @@ def drop_vertical_jump(
     quiet_s: float = 0.5,
     recovery_s: float = 0.8,
     valgus: ValgusProfile | None = None,
+    knee_flexion_at_contact: float = 33.0,
 ) -> Motion:
     """Drop vertical jump: stand on the box, drop, land, absorb, jump, land again, recover.
 
@@ -244,11 +261,39 @@ def drop_vertical_jump(
     contact to peak knee flexion, 0.25 s of propulsion to take-off, 0.45 s flight (a jump of
     about 25 cm), 0.2 s to the second landing's peak flexion, then ``recovery_s`` to stand.
     The landing is centred on the lab origin; the box's front face is 0.15 m behind it.
+
+    With the neutral profile this is a good landing: soft (``knee_flexion_at_contact``
+    above the LESS 30 deg criterion, knee flexion displacement over 45 deg), feet a little
+    wider than the hips with the toes slightly out, the femur in neutral rotation and the
+    knees tracking over the feet (hip internal rotation within 0-5 deg, FPPA below 7 deg).
+    The foot is flat on the floor at peak knee flexion. The profile's rotations and knee
+    valgus are set in the late flight (``VALGUS_AT_CONTACT``), so a high-valgus lander
+    lands with the knees turned in; the arch drop ramps in with the loading.
+
+    Parameters
+    ----------
+    box_height : float
+        Metres (0.1 to 0.8).
+    peak_knee_flexion : float
+        Degrees at the first landing (60 to 130).
+    quiet_s, recovery_s : float
+        Seconds standing on the box before the drop and recovering after the second landing.
+    valgus : ValgusProfile, optional
+        Default: neutral.
+    knee_flexion_at_contact : float
+        Knee flexion at initial contact, degrees (5 to 60, and at least 30 deg below the
+        peak); below 30 deg is a stiff landing by the LESS.
     """
     bh = check_positive("box_height", box_height, 0.1, 0.8)
     pk = check_positive("peak_knee_flexion", peak_knee_flexion, 60.0, 130.0)
     quiet = check_positive("quiet_s", quiet_s, 0.05, 5.0)
     rec = check_positive("recovery_s", recovery_s, 0.1, 5.0)
+    kic = check_positive("knee_flexion_at_contact", knee_flexion_at_contact, 5.0, 60.0)
+    if kic > pk - 30.0:
+        raise InputError(
+            f"knee_flexion_at_contact = {kic} must be at least 30 deg below "
+            f"peak_knee_flexion = {pk}"
+        )
     valgus = valgus or ValgusProfile.neutral()
     p = _drop_phases(quiet)
     t0, lo, ic = p["t0"], p["lo"], p["ic"]
@@ -257,61 +302,57 @@ def drop_vertical_jump(
     sc = to + 0.45
     sp = sc + 0.2
     end = sp + rec
+    settle = min(sp + 0.5, end - 0.05)
     box_front = -0.15
+    df = PEAK_LANDING_DORSIFLEXION
 
     def sampler(t: np.ndarray) -> MotionSample:
-        knee = track(t, [(0, 5), (t0, 5), (t0 + 0.1, 18), (lo, 15), (ic - 0.08, 15), (ic, 22),
-                         (pkt, pk), (to, 8), (to + 0.2, 12), (sc, 22), (sp, 0.6 * pk),
-                         (min(sp + 0.5, end - 0.05), 10), (end, 6)])  # fmt: skip
-        hip = track(t, [(0, 4), (t0, 4), (t0 + 0.1, 15), (lo, 12), (ic, 28), (pkt, 0.8 * pk),
-                        (to, 5), (to + 0.2, 15), (sc, 30), (sp, 0.55 * pk),
-                        (min(sp + 0.5, end - 0.05), 12), (end, 5)])  # fmt: skip
+        knee = track(t, [(0, 5), (t0, 5), (t0 + 0.1, 18), (lo, 15), (ic - 0.08, 0.5 * (15 + kic)),
+                         (ic, kic), (pkt, pk), (to, 8), (to + 0.2, 12), (sc, 22), (sp, 0.6 * pk),
+                         (settle, 10), (end, 6)])  # fmt: skip
+        # Thigh inclination at the peaks = knee flexion - dorsiflexion: the foot is flat.
+        hip = track(t, [(0, 4), (t0, 4), (t0 + 0.1, 15), (lo, 12), (ic, 28), (pkt, pk - df),
+                        (to, 5), (to + 0.2, 15), (sc, 30), (sp, 0.6 * pk - 22),
+                        (settle, 12), (end, 5)])  # fmt: skip
         ankle = track(t, [(0, 2), (t0, 2), (t0 + 0.1, 8), (lo, -15), (ic - 0.05, -25), (ic, -22),
-                          (ic + 0.08, 10), (pkt, 28), (to - 0.05, 0), (to, -30),
+                          (ic + 0.08, 10), (pkt, df), (to - 0.05, 0), (to, -30),
                           (to + 0.2, -20), (sc, -22), (sc + 0.08, 8), (sp, 22),
-                          (min(sp + 0.5, end - 0.05), 5), (end, 2)])  # fmt: skip
-        trunk = track(
-            t,
-            [
-                (0, 3),
-                (t0, 3),
-                (t0 + 0.1, 12),
-                (ic, 12),
-                (pkt, 38),
-                (to, 5),
-                (sc, 10),
-                (sp, 30),
-                (min(sp + 0.5, end - 0.05), 8),
-                (end, 3),
-            ],
-        )
+                          (settle, 5), (end, 2)])  # fmt: skip
+        trunk = track(t, [(0, 3), (t0, 3), (t0 + 0.1, 12), (ic, 12), (pkt, 38), (to, 5), (sc, 10),
+                          (sp, 30), (settle, 8), (end, 3)])  # fmt: skip
         arms = _arms(t, [(0, 0), (t0, 0), (lo, 30), (ic, 20), (pkt, -45), (to, 150),
                          (to + 0.2, 160), (sc, 60), (sp, 20), (end, 0)],
                      [(0, 10), (ic, 25), (pkt, 15), (to, 20), (sc, 30), (end, 10)],
                      [(0, 10), (pkt, 40), (to, 20), (end, 10)])  # fmt: skip
-        act = track(t, [(0, 0), (ic, 0), (pkt, 1), (to, 0), (sc, 0), (sp, 0.7),
-                        (min(sp + 0.5, end - 0.05), 0.1), (end, 0)])  # fmt: skip
+        act = track(t, [(0, 0), (ic, 0), (pkt, 1), (to, 0), (sc, 0), (sp, 0.7), (settle, 0.1),
+                        (end, 0)])  # fmt: skip
+        # The valgus alignment a lander sets up in the late flight, held through the landing.
+        prep = track(t, [(0, 0), (ic - 0.12, 0), (ic, 1), (to, 1), (to + 0.1, 0), (sc - 0.12, 0),
+                         (sc, 1), (sp, 1), (settle, 0.15), (end, 0)])  # fmt: skip
+        vact = VALGUS_AT_CONTACT * prep + (1.0 - VALGUS_AT_CONTACT) * act
         on_box = t < lo
         on_floor = ((t >= ic) & (t < to)) | (t >= sc)
         sup_h = np.where(on_box, bh, np.where(on_floor, 0.0, np.nan))
         xz = np.zeros((t.size, 2))
         xz[on_box, 0] = box_front - 0.21
         xz[t >= sc, 0] = 0.05
-        # Land with the feet about shoulder-width apart (hips abducted in the drop) ...
-        abd = track(t, [(0, 0), (t0 + 0.1, 0), (ic - 0.05, -5.0), (end, -5.0)])
-        # ... with the knees tracking over the toes (hip rotation that keeps FPPA near 0).
-        hrot = track(t, [(0, -3), (t0 + 0.1, -3), (ic - 0.05, 8.0), (end, 8.0)])
+        # Feet a little wider than the hips (hips slightly abducted in the drop) with the femur
+        # turned from its standing external rotation to neutral: the knees track over the feet.
+        abd = track(t, [(0, 0), (t0 + 0.1, 0), (ic - 0.05, -LANDING_HIP_ABDUCTION),
+                        (end, -LANDING_HIP_ABDUCTION)])  # fmt: skip
+        hrot = track(t, [(0, -3), (t0 + 0.1, -3), (ic - 0.05, 0.0), (end, 0.0)])
         legs = {
             s: {"hip_flex": hip, "knee": knee, "ankle": ankle, "hip_add": abd, "hip_rot": hrot}
             for s in SIDES
         }
         return _compose(t, valgus, legs, trunk, arms, {s: act for s in SIDES},
-                        {s: sup_h.copy() for s in SIDES}, xz)  # fmt: skip
+                        {s: sup_h.copy() for s in SIDES}, xz,
+                        valgus_activation={s: vact for s in SIDES})  # fmt: skip
 
     return Motion("drop_vertical_jump", end, valgus, sampler, box_height=bh,
                   box_front_x=box_front,
                   params={"box_height": bh, "peak_knee_flexion": pk, "quiet_s": quiet,
-                          "recovery_s": rec})  # fmt: skip
+                          "recovery_s": rec, "knee_flexion_at_contact": kic})  # fmt: skip
 
 
 def single_leg_landing(

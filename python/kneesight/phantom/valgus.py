@@ -43,7 +43,10 @@ class ValgusProfile:
     """How much each valgus component adds at peak loading, per side (left, right).
 
     Angles in degrees, added on top of the motion's sagittal pattern; they ramp in during
-    loading and peak near peak knee flexion. A scalar applies to both sides.
+    loading and peak near peak knee flexion, except in the drop jump, where the rotations and
+    the knee valgus are set in the late flight and held through the landing (a valgus
+    lander lands in that alignment; see ``motions.VALGUS_AT_CONTACT``). A scalar applies to
+    both sides.
 
     Parameters
     ----------
@@ -67,7 +70,8 @@ class ValgusProfile:
     :func:`kneesight.phantom.ground.plant_feet`). In stance the hip adduction of the ground
     truth is therefore the consequence of the other components (internal rotation and knee
     valgus of a flexed leg bring the knee medially over the planted foot); ``hip_adduction``
-    acts directly only on legs in the air and in motions driven by a ``.mot`` file.
+    follows the loading of the leg, so it acts through the contralateral pelvic drop of the
+    single-leg tasks and directly in motions driven by a ``.mot`` file.
     """
 
     hip_internal_rotation: Pair = (2.0, 2.0)
@@ -89,13 +93,19 @@ class ValgusProfile:
     @classmethod
     def high(cls, static_knee_valgus: float | Pair = 0.0) -> ValgusProfile:
         """Dynamic knee valgus: femoral adduction and internal rotation, knee abduction,
-        tibial internal rotation and arch collapse."""
+        tibial internal rotation and arch collapse.
+
+        In the drop jump: peak hip internal rotation 10 deg (above the 8.8 deg of
+        Souza & Powers 2009), knee valgus 3 deg beyond static, peak FPPA about 17-20 deg (above
+        the 7-13 deg female normal range of Herrington & Munro 2010) with the knees close but
+        apart, and an arch drop of 12 mm (above the 10 mm navicular-drop criterion).
+        """
         return cls(
-            hip_internal_rotation=(6.0, 6.0),
+            hip_internal_rotation=(10.0, 10.0),
             hip_adduction=(4.0, 4.0),
             knee_valgus=(3.0, 3.0),
             tibial_rotation=(6.0, 6.0),
-            arch_drop_mm=(10.0, 10.0),
+            arch_drop_mm=(12.0, 12.0),
             static_knee_valgus=static_knee_valgus,  # type: ignore[arg-type]
         )
 
