@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     qs = list(TARGETS)
     short = {q: q.replace("internal_rotation", "IR").replace("_mm", "") for q in qs}
     head = f"{'case':26}" + "".join(f"{short[q][:13]:>14}" for q in qs) + "  tracked  ms/frame"
-    print("RMSE during ground contact (deg; arch height mm); both legs")
+    print("RMSE during ground contact (deg; arch height mm); both legs; *NN: % of contact frames")
+    print("with a value (NaN where the tracker judged the data insufficient)")
     print(head)
     tracked_all = []
     for case in cases:
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         for q in qs:
             pooled[q].append(r["errs"][q])
             rm, valid = _rmse(r["errs"][q])
-            row += f"{rm:10.2f}" + (f" ({valid * 100:3.0f}%)"[:4] if valid < 0.995 else "    ")
+            # a value reported in fewer than all contact frames shows its share, e.g. "*93"
+            row += f"{rm:10.2f}" + (f" *{min(valid * 100, 99):2.0f}" if valid < 0.995 else "    ")
         row += f"  {r['tracked'] * 100:6.1f}%  {r['ms_per_frame']:7.1f}"
         tracked_all.append(r["tracked"])
         print(row, flush=True)

@@ -39,7 +39,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("body,cam", CASES, ids=["athletic-1.80-d435-front", "average-1.88-d455-2.5m-yaw-10"])
+@pytest.mark.parametrize(
+    "body,cam", CASES, ids=["athletic-1.80-d435-front", "average-1.88-d455-2.5m-yaw-10"]
+)
 def test_squat_poses_are_recovered(body, cam):
     static = simulate(body, motions.static(duration_s=0.5), cam, duration_s=0.5)
     cal = calibrate_subject(frames(static, cam, 1)[::2], stature_m=body.stature)

@@ -567,71 +567,6 @@ fn priors(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::standing_pose;
-
-    fn pose() -> [f64; NP] {
-        let mut q = standing_pose([0.0, 0.9, 0.0], 0.2, 0.06);
-        for (i, v) in [0.5, 0.1, 0.2, 1.1, 0.05, -0.1, 0.2, 0.05]
-            .iter()
-            .enumerate()
-        {
-            q[6 + i] = *v;
-            q[15 + i] = -0.4 * v;
-        }
-        q
-    }
-
-    #[test]
-    fn data_jacobian_matches_finite_differences() {
-        let shape = BodyShape::from_stature(1.75);
-        let q = pose();
-        let k = Kinematics::new(&q, &shape);
-        for seg in Seg::ALL {
-            let (o, r) = k.frame(seg);
-            // a point off the surface, matched to the segment
-            let local = match seg {
-                Seg::Foot(_) => V3::new(0.05, -0.02, 0.01),
-                Seg::Pelvis => V3::new(0.15, 0.05, 0.02),
-                _ => V3::new(0.08, -0.15, 0.02),
-            };
-            let x = o + r * local;
-            let c = seg_closest(&shape, seg, &local, &k.arch);
-            let mut row = Row::new();
-            let res = data_row(&k, seg, &c, &x, &mut row);
-            assert!((res - c.d).abs() < 1e-12);
-            let mut jac = [0.0; NP];
-            for j in 0..row.n {
-                jac[row.idx[j]] += row.val[j];
-            }
-            // residual with the correspondence held on the segment (surface coordinates)
-            let resid = |qq: &[f64; NP]| {
-                let kk = Kinematics::new(qq, &shape);
-                let (o, r) = kk.frame(seg);
-                let mut p = c.p;
-                if let Seg::Foot(s) = seg {
-                    p += c.dp_darch * (kk.arch[side_index(s)] - k.arch[side_index(s)]);
-                }
-                (r * c.n).dot(&(x - (o + r * p)))
-            };
-            for p in 0..NP {
-                let h = 1e-6;
-                let (mut qp, mut qm) = (q, q);
-                qp[p] += h;
-                qm[p] -= h;
-                let fd = (resid(&qp) - resid(&qm)) / (2.0 * h);
-                assert!(
-                    (fd - jac[p]).abs() < 1e-6,
-                    "{seg:?} p{p}: fd {fd} analytic {}",
-                    jac[p]
-                );
-            }
-        }
-    }
-}
-
 /// Point-to-surface residuals (m) of every point at pose `q` (camera-facing surface only; a
 /// point with no facing surface gets `f64::NAN`), for shape calibration.
 pub fn data_residuals(shape: &BodyShape, q: &[f64; NP], pts: &[V3], cam: &V3, out: &mut Vec<f64>) {
@@ -695,4 +630,69 @@ fn bounding_spheres(shape: &BodyShape, k: &Kinematics) -> [(V3, f64); 9] {
         };
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::standing_pose;
+
+    fn pose() -> [f64; NP] {
+        let mut q = standing_pose([0.0, 0.9, 0.0], 0.2, 0.06);
+        for (i, v) in [0.5, 0.1, 0.2, 1.1, 0.05, -0.1, 0.2, 0.05]
+            .iter()
+            .enumerate()
+        {
+            q[6 + i] = *v;
+            q[15 + i] = -0.4 * v;
+        }
+        q
+    }
+
+    #[test]
+    fn data_jacobian_matches_finite_differences() {
+        let shape = BodyShape::from_stature(1.75);
+        let q = pose();
+        let k = Kinematics::new(&q, &shape);
+        for seg in Seg::ALL {
+            let (o, r) = k.frame(seg);
+            // a point off the surface, matched to the segment
+            let local = match seg {
+                Seg::Foot(_) => V3::new(0.05, -0.02, 0.01),
+                Seg::Pelvis => V3::new(0.15, 0.05, 0.02),
+                _ => V3::new(0.08, -0.15, 0.02),
+            };
+            let x = o + r * local;
+            let c = seg_closest(&shape, seg, &local, &k.arch);
+            let mut row = Row::new();
+            let res = data_row(&k, seg, &c, &x, &mut row);
+            assert!((res - c.d).abs() < 1e-12);
+            let mut jac = [0.0; NP];
+            for j in 0..row.n {
+                jac[row.idx[j]] += row.val[j];
+            }
+            // residual with the correspondence held on the segment (surface coordinates)
+            let resid = |qq: &[f64; NP]| {
+                let kk = Kinematics::new(qq, &shape);
+                let (o, r) = kk.frame(seg);
+                let mut p = c.p;
+                if let Seg::Foot(s) = seg {
+                    p += c.dp_darch * (kk.arch[side_index(s)] - k.arch[side_index(s)]);
+                }
+                (r * c.n).dot(&(x - (o + r * p)))
+            };
+            for p in 0..NP {
+                let h = 1e-6;
+                let (mut qp, mut qm) = (q, q);
+                qp[p] += h;
+                qm[p] -= h;
+                let fd = (resid(&qp) - resid(&qm)) / (2.0 * h);
+                assert!(
+                    (fd - jac[p]).abs() < 1e-6,
+                    "{seg:?} p{p}: fd {fd} analytic {}",
+                    jac[p]
+                );
+            }
+        }
+    }
 }

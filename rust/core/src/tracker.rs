@@ -388,27 +388,6 @@ impl Tracker {
         let mut c = c.clone();
         c.noise = self.noise;
         c.robust_scale = (2.5 * self.noise).max(0.02);
-        if let Ok(v) = std::env::var("KS_FS") {
-            c.free_space[0] = v.parse().unwrap_or(1.0);
-        }
-        if let Ok(v) = std::env::var("KS_PTS") {
-            c.max_points = v.parse().unwrap_or(1500);
-        }
-        if let Ok(v) = std::env::var("KS_VSD") {
-            c.physio_sd[0] = v.parse::<f64>().unwrap_or(6.0).to_radians();
-        }
-        if let Ok(v) = std::env::var("KS_RSD") {
-            c.physio_sd[1] = v.parse::<f64>().unwrap_or(12.0).to_radians();
-        }
-        if let Ok(v) = std::env::var("KS_ITERS") {
-            c.iterations = v.parse().unwrap_or(8);
-        }
-        if let Ok(v) = std::env::var("KS_TSDF") {
-            c.temporal_sd[0] = v.parse::<f64>().unwrap_or(12.0).to_radians();
-        }
-        if let Ok(v) = std::env::var("KS_TSD") {
-            c.temporal_sd[3] = v.parse::<f64>().unwrap_or(3.0).to_radians();
-        }
         c
     }
 
@@ -438,18 +417,6 @@ impl Tracker {
             let st = self
                 .fitter
                 .fit(&mut cand, &self.pts.points, cam, Some(dv), &prior, &cfg);
-            if std::env::var("KS_DEBUG").is_ok() {
-                eprintln!(
-                    "init squat={squat} cost {} inl {} rms {} q {:?}",
-                    st.cost,
-                    st.inliers,
-                    st.rms,
-                    &cand[3..15]
-                        .iter()
-                        .map(|v| (v.to_degrees() * 10.0).round() / 10.0)
-                        .collect::<Vec<_>>()
-                );
-            }
             if best.as_ref().is_none_or(|b| st.cost < b.1.cost) {
                 best = Some((cand, st));
             }
@@ -485,17 +452,6 @@ impl Tracker {
         // standing on a box whose top hides the feet: the soles are on the box
         let ground = support_height(&self.supports, cx, cz, sole + 0.05);
         let sole = if sole - ground < 0.2 { ground } else { sole };
-        if std::env::var("KS_DEBUG").is_ok() {
-            eprintln!(
-                "init: sole {sole} ground {ground} supports {:?} patches {:?}",
-                self.supports,
-                self.bg
-                    .patches
-                    .iter()
-                    .map(|p| (p.kind, p.plane.normal, p.origin))
-                    .collect::<Vec<_>>()
-            );
-        }
         let cam = self.cal.lab.camera_position();
         let back = V3::new(cx - cam.x, 0.0, cz - cam.z)
             .try_normalize(1e-9)
