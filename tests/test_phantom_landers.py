@@ -125,5 +125,6 @@ def test_knee_flexion_at_contact_is_a_parameter() -> None:
     assert stiff.params["knee_flexion_at_contact"] == 18.0
     with pytest.raises(InputError, match="knee_flexion_at_contact"):
         motions.drop_vertical_jump(knee_flexion_at_contact=70.0)
+    motions.drop_vertical_jump(peak_knee_flexion=60.0)  # the default contact flexion fits
     with pytest.raises(InputError, match="knee_flexion_at_contact"):
-        motions.drop_vertical_jump(peak_knee_flexion=60.0, knee_flexion_at_contact=40.0)
+        motions.drop_vertical_jump(peak_knee_flexion=60.0, knee_flexion_at_contact=45.0)

@@ -281,7 +281,7 @@ def drop_vertical_jump(
     valgus : ValgusProfile, optional
         Default: neutral.
     knee_flexion_at_contact : float
-        Knee flexion at initial contact, degrees (5 to 60, and at least 30 deg below the
+        Knee flexion at initial contact, degrees (5 to 60, and at least 20 deg below the
         peak); below 30 deg is a stiff landing by the LESS.
     """
     bh = check_positive("box_height", box_height, 0.1, 0.8)
@@ -289,9 +289,9 @@ def drop_vertical_jump(
     quiet = check_positive("quiet_s", quiet_s, 0.05, 5.0)
     rec = check_positive("recovery_s", recovery_s, 0.1, 5.0)
     kic = check_positive("knee_flexion_at_contact", knee_flexion_at_contact, 5.0, 60.0)
-    if kic > pk - 30.0:
+    if kic > pk - 20.0:
         raise InputError(
-            f"knee_flexion_at_contact = {kic} must be at least 30 deg below "
+            f"knee_flexion_at_contact = {kic} must be at least 20 deg below "
             f"peak_knee_flexion = {pk}"
         )
     valgus = valgus or ValgusProfile.neutral()
