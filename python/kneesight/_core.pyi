@@ -8,14 +8,19 @@ import numpy.typing as npt
 __all__ = [
     "Background",
     "CalibrationError",
+    "CoreCalibration",
+    "CoreTracker",
     "InputError",
     "Intrinsics",
     "KneesightError",
     "LabFrame",
+    "POSE_PARAMETERS",
     "RecordingError",
     "SubjectSegmenter",
+    "TRACK_VALUES",
     "TrackingError",
     "__version__",
+    "calibrate_subject",
     "deproject_depth",
     "estimate_floor",
     "estimate_lab_frame",
@@ -24,6 +29,7 @@ __all__ = [
     "joint_angles",
     "joint_rotation",
     "learn_background",
+    "pose_parameter_names",
 ]
 
 __version__: str
@@ -158,3 +164,64 @@ def find_subject(
     lab: LabFrame,
     background: Background,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None: ...
+
+# tracking: subject calibration and the per-frame tracker (kneesight_core::{calibrate, tracker})
+TRACK_VALUES: int
+POSE_PARAMETERS: int
+
+def pose_parameter_names() -> list[str]: ...
+def calibrate_subject(
+    frames: list[npt.NDArray[np.uint16]],
+    intrinsics: Intrinsics,
+    depth_scale: float,
+    stature_m: float | None = None,
+) -> CoreCalibration: ...
+@final
+class CoreCalibration:
+    """A subject calibration made by the core (wrapped by kneesight.tracking)."""
+
+    def to_fields(self) -> dict[str, list[float]]: ...
+    @staticmethod
+    def from_fields(fields: dict[str, list[float]]) -> CoreCalibration: ...
+    @property
+    def stature_m(self) -> float: ...
+    @property
+    def stature_measured(self) -> bool: ...
+    @property
+    def static_knee_valgus_deg(self) -> tuple[float, float]: ...
+    @property
+    def standing_arch_mm(self) -> tuple[float, float]: ...
+    @property
+    def image_size(self) -> tuple[int, int]: ...
+    @property
+    def fit_rms_mm(self) -> float: ...
+    @property
+    def segment_lengths_m(self) -> tuple[tuple[float, float], tuple[float, float]]: ...
+    @property
+    def lab_rotation(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def lab_translation(self) -> npt.NDArray[np.float64]: ...
+
+@final
+class CoreTracker:
+    """The per-frame tracker of the core (wrapped by kneesight.tracking.Tracker)."""
+
+    def __new__(cls, calibration: CoreCalibration) -> CoreTracker: ...
+    def reset(self) -> None: ...
+    def track(
+        self,
+        depth: npt.NDArray[np.uint16],
+        intrinsics: Intrinsics,
+        depth_scale: float,
+        frame_number: int,
+    ) -> tuple[
+        bool,
+        float,
+        str,
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        int,
+        float,
+    ]: ...
