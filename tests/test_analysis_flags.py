@@ -86,7 +86,7 @@ def test_guidance_is_screening_information() -> None:
 
 
 def test_fppa_threshold_follows_sex_and_says_when_unknown() -> None:
-    r, _ = _analyse(ValgusProfile.neutral(static_knee_valgus=4.0), sex=None)
+    r, _ = _analyse(ValgusProfile(hip_internal_rotation=8.0), sex=None)
     fppa = r.peaks["r"]["fppa"]
     assert 8.0 < fppa < 13.0  # between the male and female upper limits
     male = evaluate_flags(r.peaks, r.metrics, "male")
