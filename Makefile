@@ -44,8 +44,12 @@ pytest: build  ## the Python test suite
 
 test: build rust-test lint stubcheck pytest  ## everything CI runs
 
-bench: build  ## print speed and accuracy benchmarks
+bench: build  ## print speed and accuracy benchmarks (accuracy takes several minutes)
 	$(PY) benchmarks/deproject.py
+	$(PY) benchmarks/segment.py
+	$(PY) benchmarks/track.py
+	$(PY) benchmarks/phantom_render.py
+	$(PY) benchmarks/accuracy.py
 
 clean:  ## remove build products (recordings you made are never touched)
 	cargo clean
