@@ -322,6 +322,8 @@ fn calib_prior(arch: f64) -> Prior {
         valgus: [0.0; 2],
         arch: [arch; 2],
         supports: Default::default(),
+        lowest_point: None,
+        stance_ground: None,
     }
 }
 

@@ -305,6 +305,8 @@ mod tests {
             valgus: [0.0; 2],
             arch: [0.06; 2],
             supports: Default::default(),
+            lowest_point: None,
+            stance_ground: None,
         };
         let cfg = FitConfig {
             iterations: 30,

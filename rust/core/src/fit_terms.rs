@@ -71,6 +71,9 @@ pub struct FitConfig {
     /// Hinge scale of joint limits (rad), floor and leg collision (m).
     pub limit_sd: f64,
     pub contact_sd: f64,
+    /// How far the lower foot's mid-sole may float above the support it stands on (or the
+    /// lowest subject points), m.
+    pub sole_margin: f64,
 }
 
 impl Default for FitConfig {
@@ -95,9 +98,10 @@ impl Default for FitConfig {
             // off by default: on phantom recordings it biased the fit (see the report)
             free_space: [0.0, 0.02, 0.03],
             pelvis_tilt_sd: 3f64.to_radians(),
-            pelvis_obliquity_sd: 5f64.to_radians(),
+            pelvis_obliquity_sd: 2.5f64.to_radians(),
             limit_sd: 1f64.to_radians(),
             contact_sd: 0.005,
+            sole_margin: 0.04,
         }
     }
 }
@@ -113,6 +117,11 @@ pub struct Prior {
     pub arch: [f64; 2],
     /// Raised surfaces the feet may stand on (box or platform tops); the floor is `y = 0`.
     pub supports: std::sync::Arc<Vec<Support>>,
+    /// Height of the lowest subject points (a low percentile, lab y, m), if known.
+    pub lowest_point: Option<f64>,
+    /// Height of the support under the subject when the points reach down to it (someone
+    /// standing or landing on it), m.
+    pub stance_ground: Option<f64>,
 }
 
 /// A horizontal support surface (lab frame): height and horizontal extent.
@@ -520,6 +529,40 @@ fn priors(
                     lin.add(ground - pw.y, &row.idx[..row.n], &row.val[..row.n], w, true);
                 }
             }
+        }
+    }
+    // the lowest sole may not float above the lowest subject points: a straight leg slides
+    // freely along its own axis, and trunk points above would otherwise lift the model
+    if let Some(low) = prior.lowest_point {
+        // standing (the points reach down to the support): the lower foot is on it; its
+        // mid-sole, so that a foot cannot satisfy this by pointing its toes down
+        let limit = match prior.stance_ground {
+            Some(g) => g,
+            None => low,
+        };
+        let sole = |side: Side, x: f64| {
+            let f = &shape.foot[side_index(side)];
+            let (o, r) = k.frame(Seg::Foot(side));
+            o + r * V3::new(x - f.heel, -f.ankle_height, 0.0)
+        };
+        let mean_y = |side: Side| {
+            let l = shape.foot[side_index(side)].length;
+            0.5 * (sole(side, 0.0).y + sole(side, l).y)
+        };
+        let side = if mean_y(Side::Left) <= mean_y(Side::Right) {
+            Side::Left
+        } else {
+            Side::Right
+        };
+        // the middle of the lower sole: a foot landing toes first (20-25 deg of plantar
+        // flexion) still has it within a few cm of the support
+        let pw = sole(side, 0.5 * shape.foot[side_index(side)].length);
+        let excess = pw.y - limit - cfg.sole_margin;
+        if excess > 0.0 {
+            row.n = 0;
+            point_dir_row(k, Seg::Foot(side), &pw, &up, &V3::zeros(), 1.0, row);
+            let w = 1.0 / (cfg.contact_sd * cfg.contact_sd);
+            lin.add(excess, &row.idx[..row.n], &row.val[..row.n], w, true);
         }
     }
     // leg-leg non-penetration along the thighs and shanks

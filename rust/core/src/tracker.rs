@@ -119,6 +119,9 @@ pub struct TrackerConfig {
     /// Points higher than the pelvis ellipsoid's centre plus this fraction of its vertical
     /// semi-axis are left out (trunk and arms would pull the pelvis up).
     pub trunk_cut: f64,
+    /// When the lowest subject points are within this height of the support, the subject
+    /// stands on it and the lowest sole is held on it, m.
+    pub stance_reach: f64,
 }
 
 impl Default for TrackerConfig {
@@ -138,6 +141,7 @@ impl Default for TrackerConfig {
             slow_velocity: 0.3,
             fast_velocity: 0.8,
             trunk_cut: 0.2,
+            stance_reach: 0.1,
         }
     }
 }
@@ -154,6 +158,10 @@ pub struct Tracker {
     misses: usize,
     /// Depth noise (m) at the subject in the current frame.
     noise: f64,
+    /// Height of the lowest subject points in the current frame (2nd percentile), m.
+    lowest: Option<f64>,
+    /// Support height under the subject when the lowest points are within reach of it.
+    stance_ground: Option<f64>,
     /// The calibration's background plus structure learnt from this trial's first frame (a
     /// box or platform that was not there in the static trial).
     bg: Background,
@@ -173,6 +181,8 @@ impl Tracker {
             history: Vec::new(),
             misses: 0,
             noise: 0.01,
+            lowest: None,
+            stance_ground: None,
             supports: Arc::new(supports_of(&cal_bg)),
             bg: cal_bg,
             scene_learnt: false,
@@ -204,6 +214,8 @@ impl Tracker {
             valgus: self.cal.static_valgus_rad(),
             arch: self.cal.standing_arch,
             supports: self.supports.clone(),
+            lowest_point: self.lowest,
+            stance_ground: self.stance_ground,
         }
     }
 
@@ -342,6 +354,12 @@ impl Tracker {
             .step_by(step)
             .map(|p| (V3::new(p[0] as f64, p[1] as f64, p[2] as f64) - cam_pos).norm())
             .collect();
+        let mut ys: Vec<f64> = points.iter().step_by(step).map(|p| p[1] as f64).collect();
+        let k2 = ys.len() / 50;
+        let low = *ys.select_nth_unstable_by(k2, f64::total_cmp).1;
+        self.lowest = Some(low);
+        let ground = support_height(&self.supports, q0[0], q0[2], low + 0.05);
+        self.stance_ground = (low - ground < self.cfg.stance_reach).then_some(ground);
         let mid = ranges.len() / 2;
         let range = *ranges.select_nth_unstable_by(mid, f64::total_cmp).1;
         // plus about 1 cm of model-versus-body shape difference
