@@ -17,9 +17,7 @@ from typing import TextIO
 import numpy as np
 
 from kneesight.conventions import (
-    FRAME_COLUMNS,
     KINEMATICS_COLUMNS,
-    QUALITY_COLUMNS,
     per_side_columns,
 )
 from kneesight.errors import InputError
@@ -171,6 +169,19 @@ def write_kinematics_csv(path: str | Path, table: Mapping[str, np.ndarray]) -> P
 def read_kinematics_csv(path: str | Path) -> Table:
     """Read ``kinematics.csv`` into a table (empty cells -> NaN).
 
+    The one parser of the file: :func:`kneesight.export.trialdir.load_trial` reads it through
+    here too.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``kinematics.csv`` written by ``kneesight analyze`` (or :func:`write_kinematics_csv`).
+
+    Returns
+    -------
+    dict of str to ndarray of float64, shape (N,)
+        The columns of :data:`KINEMATICS_COLUMNS` (other columns of the file are ignored).
+
     Raises
     ------
     InputError
@@ -183,10 +194,14 @@ def read_kinematics_csv(path: str | Path) -> Table:
     try:
         with p.open(newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
-            header = [h.strip() for h in next(reader, [])]
-            missing = [c for c in (*FRAME_COLUMNS, *QUALITY_COLUMNS, *PER_SIDE) if c not in header]
+            first = next(reader, None)
+            if first is None:
+                raise InputError(f"{p}: empty file, expected a header row")
+            header = [h.strip() for h in first]
+            missing = [c for c in KINEMATICS_COLUMNS if c not in header]
             if missing:
-                raise InputError(f"{p}: not a kinematics.csv, missing columns {missing[:5]}")
+                shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+                raise InputError(f"{p}: not a kinematics.csv, missing columns {shown}")
             rows = []
             for line_no, row in enumerate(reader, start=2):
                 if not row:

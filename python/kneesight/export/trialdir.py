@@ -7,7 +7,6 @@ file is reported once, the same way, naming the file.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from dataclasses import dataclass
@@ -16,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from kneesight.conventions import KINEMATICS_COLUMNS, column, joint_centre_columns
+from kneesight.analysis.table import read_kinematics_csv, table_length
+from kneesight.conventions import FRAME_COLUMNS, column, joint_centre_columns
 from kneesight.errors import InputError
 
 KINEMATICS_FILE = "kinematics.csv"
@@ -116,40 +116,17 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 
 def read_kinematics(path: Path) -> dict[str, np.ndarray]:
-    """Parse a ``kinematics.csv`` into float64 columns, shape (N,), NaN for empty cells."""
+    """Parse a trial's ``kinematics.csv`` into float64 columns, shape (N,), NaN for empty cells.
+
+    :func:`kneesight.analysis.table.read_kinematics_csv` parses the file; a trial also needs at
+    least one row and finite ``frame`` / ``time_s`` values.
+    """
     if not path.is_file():
         raise InputError(f"{path}: missing (expected the {KINEMATICS_FILE} of kneesight analyze)")
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path}: empty file, expected a header row")
-            header = [h.strip() for h in header]
-            missing = [c for c in KINEMATICS_COLUMNS if c not in header]
-            if missing:
-                shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
-                raise InputError(f"{path}: malformed, missing columns {shown}")
-            rows: list[list[float]] = []
-            for line_no, row in enumerate(reader, start=2):
-                if not row:
-                    continue
-                if len(row) != len(header):
-                    raise InputError(
-                        f"{path}: malformed line {line_no}: {len(row)} fields, "
-                        f"header has {len(header)}"
-                    )
-                try:
-                    rows.append([float(v) if v.strip() else math.nan for v in row])
-                except ValueError as e:
-                    raise InputError(f"{path}: malformed line {line_no}: {e}") from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not a text CSV file ({e})") from None
-    if not rows:
+    table = read_kinematics_csv(path)
+    if table_length(table) == 0:
         raise InputError(f"{path}: no data rows")
-    data = np.asarray(rows, dtype=np.float64)
-    table = {name: data[:, i].copy() for i, name in enumerate(header)}
-    for required in ("frame", "time_s"):
+    for required in FRAME_COLUMNS:
         if not np.isfinite(table[required]).all():
             raise InputError(f"{path}: malformed, empty or non-finite '{required}' values")
     return table
