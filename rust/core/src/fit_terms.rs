@@ -79,8 +79,8 @@ pub struct FitConfig {
 impl Default for FitConfig {
     fn default() -> Self {
         FitConfig {
-            max_points: 1500,
-            iterations: 8,
+            max_points: 1000,
+            iterations: 5,
             coarse_iterations: 0,
             min_step: 2e-3,
             noise: 0.012,
