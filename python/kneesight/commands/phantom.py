@@ -36,6 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     b.add_argument("--static-valgus", type=float, default=0.0, metavar="DEG",
                    help="knee valgus at rest, deg (genu valgum +, varum -)")  # fmt: skip
     b.add_argument("--side", default="r", choices=("l", "r"), help="stance leg of 1-leg tasks")
+    b.add_argument(
+        "--knee-flexion-at-contact",
+        type=float,
+        default=None,
+        metavar="DEG",
+        help="dvj: knee flexion at initial contact, deg (default 33; below 30 is stiff)",
+    )
     parser.add_argument(
         "--duration",
         type=float,
@@ -54,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _motion(args: argparse.Namespace, valgus: ValgusProfile) -> Motion:
     from kneesight.phantom import motions
 
+    kic = args.knee_flexion_at_contact
+    if kic is not None and args.motion != "dvj":
+        raise InputError("--knee-flexion-at-contact applies only to --motion dvj")
     if args.mot:
         if args.motion:
             raise InputError("give either --motion or --mot, not both")
@@ -68,7 +78,9 @@ def _motion(args: argparse.Namespace, valgus: ValgusProfile) -> Motion:
         return motions.single_leg_squat(side=args.side, valgus=valgus)
     if args.motion == "single-leg-landing":
         return motions.single_leg_landing(side=args.side, valgus=valgus)
-    return motions.drop_vertical_jump(valgus=valgus)
+    if kic is None:
+        return motions.drop_vertical_jump(valgus=valgus)
+    return motions.drop_vertical_jump(valgus=valgus, knee_flexion_at_contact=kic)
 
 
 def run(args: argparse.Namespace) -> int:
