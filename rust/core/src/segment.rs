@@ -408,7 +408,9 @@ pub fn segment_subject(
         i == main || (b.count >= min_count && box_gap(b, &lead) <= gap && across <= wide)
     }));
     let w = rays.intrinsics().width;
-    for (g, &root) in sc.parent.iter().enumerate() {
+    // the buffers may be longer than this frame's grid (they only grow): only its n cells count
+    let n = sc.z.len();
+    for (g, &root) in sc.parent[..n].iter().enumerate() {
         if root != NONE && sc.keep[sc.blob_of[root as usize] as usize] {
             let (gu, gv) = (g % gw, g / gw);
             let pix = (roi.v0 + gv * roi.stride) * w + roi.u0 + gu * roi.stride;

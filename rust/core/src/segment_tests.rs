@@ -183,6 +183,18 @@ fn outputs_are_reused_and_bounds_limit_the_points() {
     )
     .unwrap();
     assert!(out.points.len() > 200 && out.points.iter().all(|p| p[1] <= 0.8));
+    // a smaller roi after a larger one: the longer buffers' stale cells must not leak in
+    let w = s.cam.intrinsics.width;
+    assert!(out.pixels.iter().all(|&p| {
+        let (u, v) = (p as usize % w, p as usize / w);
+        (roi.u0..roi.u1).contains(&u) && (roi.v0..roi.v1).contains(&v)
+    }));
+    let mut fresh = SubjectPoints::new();
+    segment_subject(
+        &r.depth, 0.001, &s.rays, &s.cam.lab, &s.bg, &roi, &legs, &mut fresh,
+    )
+    .unwrap();
+    assert_eq!(fresh.pixels, out.pixels);
 }
 
 #[test]
@@ -280,4 +292,56 @@ fn floor_and_lab_frame_from_depth() {
             "X {x_true:?}"
         );
     }
+}
+
+#[test]
+fn a_smaller_roi_after_a_larger_one_sees_only_its_own_cells() {
+    let s = setup(Camera::front(0.0), &Scene::lab_trial(0.0));
+    let r = s.cam.render(&Scene::lab_trial(0.0), D435, 7);
+    let mut out = SubjectPoints::new();
+    let big = segment_rendered(&s, &r, &mut out);
+    assert!(!out.points.is_empty());
+    let w = s.cam.intrinsics.width;
+    let everywhere = LabBounds {
+        min: Vector3::new(-5.0, -1.0, -5.0),
+        max: Vector3::new(5.0, 3.0, 5.0),
+    };
+    // the upper half of the person's roi: fewer grid cells than the frame before had
+    let half = Roi {
+        v1: big.v0 + (big.v1 - big.v0) / 2,
+        ..big
+    };
+    let inside = |p: u32| {
+        let (u, v) = (p as usize % w, p as usize / w);
+        (half.u0..half.u1).contains(&u) && (half.v0..half.v1).contains(&v)
+    };
+    segment_subject(
+        &r.depth,
+        0.001,
+        &s.rays,
+        &s.cam.lab,
+        &s.bg,
+        &half,
+        &everywhere,
+        &mut out,
+    )
+    .unwrap();
+    assert!(!out.pixels.is_empty());
+    assert!(
+        out.pixels.iter().all(|&p| inside(p)),
+        "pixels outside the roi"
+    );
+    let mut fresh = SubjectPoints::new();
+    segment_subject(
+        &r.depth,
+        0.001,
+        &s.rays,
+        &s.cam.lab,
+        &s.bg,
+        &half,
+        &everywhere,
+        &mut fresh,
+    )
+    .unwrap();
+    assert_eq!(fresh.pixels, out.pixels);
 }
