@@ -105,3 +105,13 @@ def test_calibration_without_a_person_or_frames_is_a_calibration_error():
         calibrate_subject([DepthFrame(empty, 1, 0.0, 0.001, intr)] * 3, stature_m=1.75)
     with pytest.raises(InputError, match="stature_m"):
         calibrate_subject([DepthFrame(empty, 1, 0.0, 0.001, intr)], stature_m=17.5)
+
+
+def test_stature_is_estimated_from_the_legs_when_the_head_is_out_of_view():
+    # from 2 m at 1 m height a D435 does not see the head of a 1.80 m subject
+    body = Body(1.80)
+    cal = calibrate_subject(static_frames(body, CameraPlacement(), n=6))
+    assert not cal.stature_measured
+    # a weak estimate (see calibrate_subject): plausible, not precise
+    assert abs(cal.stature_m - 1.80) < 0.12
+    assert abs(cal.segment_lengths_m["shank_r"] - body.shank_length) < 0.04

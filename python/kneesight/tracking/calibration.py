@@ -228,8 +228,11 @@ def calibrate_subject(
     frames : iterable of DepthFrame, or str or Path
         Frames of the static trial, or a recording (its first ~3 s are used).
     stature_m : float, optional
-        Standing height in metres. Measured from the points when the head is in view;
-        required otherwise.
+        Standing height in metres. Measured from the points when the head is in view.
+        Otherwise estimated from the legs (``stature_measured`` is False): a weak estimate
+        (leg segment lengths are poorly observable in quiet standing; on phantoms of 1.62-1.92 m
+        it stayed within 1.59-1.75 m), so pass the stature when the camera frames only the
+        legs.
 
     Returns
     -------
@@ -238,8 +241,7 @@ def calibrate_subject(
     Raises
     ------
     CalibrationError
-        No floor, no standing person, the head out of view without ``stature_m``, or a model
-        that does not fit the subject.
+        No floor, no standing person, or a model that does not fit the subject.
     RecordingError
         The recording cannot be read.
     InputError

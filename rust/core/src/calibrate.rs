@@ -34,7 +34,8 @@ pub struct SubjectCalibration {
     pub background: Background,
     /// Segment shapes sized from the data.
     pub shape: BodyShape,
-    /// Stature, m, and whether it was measured from the points (else given).
+    /// Stature, m, and whether it was measured from the points (else given, or estimated from
+    /// the legs when the head is out of view).
     pub stature: f64,
     pub stature_measured: bool,
     /// The fitted standing pose.
@@ -146,24 +147,23 @@ pub fn calibrate_subject(
         Some(s) => (s, false),
         None => {
             if top_px < 3 {
-                return Err(Error::Calibration(
-                    "subject calibration: the subject's head is out of view, so the stature \
-                     cannot be measured; pass stature_m"
-                        .into(),
-                ));
-            }
-            let mut ys: Vec<f64> = pts0.iter().map(|p| p.y).collect();
-            let n = ys.len();
-            let top = *ys
-                .select_nth_unstable_by((n * 998) / 1000, f64::total_cmp)
-                .1;
-            if !(1.0..=2.3).contains(&top) {
-                return Err(Error::Calibration(format!(
+                // the head is out of view: the stature from the legs (their length fitted with
+                // wide priors, then the proportions of the model)
+                (stature_from_legs(&pts0, &cam0), false)
+            } else {
+                let mut ys: Vec<f64> = pts0.iter().map(|p| p.y).collect();
+                let n = ys.len();
+                let top = *ys
+                    .select_nth_unstable_by((n * 998) / 1000, f64::total_cmp)
+                    .1;
+                if !(1.0..=2.3).contains(&top) {
+                    return Err(Error::Calibration(format!(
                     "subject calibration: the standing subject is {top:.2} m tall by the points; \
                      expected 1.0-2.3 m (pass stature_m if the head is cut off)"
                 )));
+                }
+                (top, true)
             }
-            (top, true)
         }
     };
     let base = BodyShape::from_stature(stature);
@@ -204,7 +204,7 @@ pub fn calibrate_subject(
     let mut shape = base.clone();
     let mut st = refit(&shape, &leg, &cam, &mut q);
     for _ in 0..3 {
-        f = fit_shape(&base, &f, &q, &leg, &cam);
+        f = fit_shape(&base, &f, &q, &leg, &cam, None);
         shape = scaled_shape(&base, &f);
         st = refit(&shape, &leg, &cam, &mut q);
     }
@@ -237,6 +237,27 @@ pub fn calibrate_subject(
         frames: frames.len(),
         points: leg.len(),
     })
+}
+
+/// Stature (m) from the legs when the head is out of view: a standing fit of a 1.75 m model
+/// whose thigh and shank lengths are free (20 % prior), scaled by the model's leg proportions.
+fn stature_from_legs(pts: &[V3], cam: &V3) -> f64 {
+    let guess = 1.75;
+    let base = BodyShape::from_stature(guess);
+    let leg: Vec<V3> = pts
+        .iter()
+        .copied()
+        .filter(|p| p.y < standing_height(&base, Side::Right) + 0.25)
+        .collect();
+    let yaw = facing_candidates(&leg, guess);
+    let (mut q, _) = static_fit(&base, &leg, cam, yaw);
+    let mut f = [1.0; NS];
+    for _ in 0..2 {
+        f = fit_shape(&base, &f, &q, &leg, cam, Some(0.2));
+        refit(&scaled_shape(&base, &f), &leg, cam, &mut q);
+    }
+    let ratio = (0.232 * f[0] + 0.249 * f[1]) / (0.232 + 0.249);
+    (guess * ratio).clamp(1.2, 2.2)
 }
 
 /// Subject points (lab) of up to 8 frames spread over the trial, and the topmost image row
@@ -377,7 +398,14 @@ fn refit(shape: &BodyShape, pts: &[V3], cam: &V3, q: &mut [f64; NP]) -> FitStats
 
 /// Gauss-Newton over the shape factors (finite-difference Jacobian: this runs once per
 /// subject), with the pose held, IRLS weights and an anthropometric prior.
-fn fit_shape(base: &BodyShape, f0: &[f64; NS], q: &[f64; NP], pts: &[V3], cam: &V3) -> [f64; NS] {
+fn fit_shape(
+    base: &BodyShape,
+    f0: &[f64; NS],
+    q: &[f64; NP],
+    pts: &[V3],
+    cam: &V3,
+    length_sd: Option<f64>,
+) -> [f64; NS] {
     let step = (pts.len() / 3000).max(1);
     let sub: Vec<V3> = pts.iter().step_by(step).copied().collect();
     let mut f = *f0;
@@ -416,7 +444,11 @@ fn fit_shape(base: &BodyShape, f0: &[f64; NS], q: &[f64; NP], pts: &[V3], cam: &
             }
         }
         for a in 0..NS {
-            let p = 1.0 / (SHAPE_SD[a] * SHAPE_SD[a]);
+            let sd = match (a, length_sd) {
+                (0 | 1, Some(v)) => v,
+                _ => SHAPE_SD[a],
+            };
+            let p = 1.0 / (sd * sd);
             h[(a, a)] += p * 1.0 + 1e-3 * h[(a, a)];
             g[a] += p * (f[a] - 1.0);
         }
