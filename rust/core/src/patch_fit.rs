@@ -4,153 +4,18 @@
 //! like built structure rather than a person: horizontal tops above the floor, vertical faces
 //! standing on the floor and wider than tall, or anything planar larger than 1.2 m^2.
 
-use nalgebra::{Matrix2, SymmetricEigen, Vector2, Vector3};
+use nalgebra::Vector3;
 
 use crate::background::{Patch, PatchKind};
 use crate::noise::DepthNoise;
 use crate::plane::{refine_plane_weighted, Plane};
 
-/// Grid cell of the patch connectivity analysis, metres.
-const CELL: f64 = 0.05;
+#[path = "patch_grid.rs"]
+mod grid;
+use grid::{grid_on, OnPlane};
 
 /// Largest gap across which pieces of one plane are joined, metres (two legs side by side).
 const MERGE_GAP: f64 = 0.4;
-
-/// In-plane axes of a patch: `v` up for vertical and slanted planes, the principal direction
-/// of the points for horizontal ones.
-fn patch_axes(plane: &Plane, members: &[Vector3<f64>]) -> (Vector3<f64>, Vector3<f64>) {
-    let n = plane.normal;
-    if n.y.abs() < 20f64.to_radians().cos() {
-        let v = (Vector3::y() - n * n.y).normalize();
-        (v.cross(&n), v)
-    } else {
-        let c = members.iter().sum::<Vector3<f64>>() / members.len() as f64;
-        let mut cov = Matrix2::zeros();
-        for p in members {
-            let d = Vector2::new(p.x - c.x, p.z - c.z);
-            cov += d * d.transpose();
-        }
-        let eig = SymmetricEigen::new(cov);
-        let k = if eig.eigenvalues[0] > eig.eigenvalues[1] {
-            0
-        } else {
-            1
-        };
-        let dir = Vector3::new(eig.eigenvectors[(0, k)], 0.0, eig.eigenvectors[(1, k)]);
-        let u = (dir - n * n.dot(&dir)).normalize();
-        (u, n.cross(&u))
-    }
-}
-
-/// A grid of `CELL` cells over in-plane coordinates, with the 8-connected pieces of the
-/// occupied cells.
-struct PlaneGrid {
-    umin: f64,
-    vmin: f64,
-    cell: f64,
-    nu: usize,
-    nv: usize,
-    /// Piece of every cell (`u32::MAX`: empty).
-    label: Vec<u32>,
-    pieces: usize,
-}
-
-impl PlaneGrid {
-    fn new(uv: &[(f64, f64)]) -> PlaneGrid {
-        let (mut umin, mut umax, mut vmin, mut vmax) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for &(a, b) in uv {
-            (umin, umax, vmin, vmax) = (umin.min(a), umax.max(a), vmin.min(b), vmax.max(b));
-        }
-        let cell = CELL.max((umax - umin).max(vmax - vmin) / 400.0);
-        let nu = ((umax - umin) / cell) as usize + 1;
-        let nv = ((vmax - vmin) / cell) as usize + 1;
-        let mut g = PlaneGrid {
-            umin,
-            vmin,
-            cell,
-            nu,
-            nv,
-            label: vec![u32::MAX; nu * nv],
-            pieces: 0,
-        };
-        let mut occupied = vec![false; nu * nv];
-        for &(a, b) in uv {
-            occupied[g.cell_of(a, b)] = true;
-        }
-        let mut stack = Vec::new();
-        for start in 0..nu * nv {
-            if !occupied[start] || g.label[start] != u32::MAX {
-                continue;
-            }
-            let id = g.pieces as u32;
-            g.pieces += 1;
-            g.label[start] = id;
-            stack.push(start);
-            while let Some(c) = stack.pop() {
-                let (ci, cj) = ((c % nu) as i64, (c / nu) as i64);
-                for (di, dj) in (-1..=1i64).flat_map(|j| (-1..=1i64).map(move |i| (i, j))) {
-                    let (ni, nj) = (ci + di, cj + dj);
-                    if ni < 0 || nj < 0 || ni >= nu as i64 || nj >= nv as i64 {
-                        continue;
-                    }
-                    let nc = nj as usize * nu + ni as usize;
-                    if occupied[nc] && g.label[nc] == u32::MAX {
-                        g.label[nc] = id;
-                        stack.push(nc);
-                    }
-                }
-            }
-        }
-        g
-    }
-
-    fn cell_of(&self, a: f64, b: f64) -> usize {
-        let i = (((a - self.umin) / self.cell).max(0.0) as usize).min(self.nu - 1);
-        let j = (((b - self.vmin) / self.cell).max(0.0) as usize).min(self.nv - 1);
-        j * self.nu + i
-    }
-
-    /// The in-plane rectangle of a piece without its thin fringes (e.g. feet standing on a
-    /// box's top edge): end rows and columns less than 30 % as full as the fullest one are cut.
-    /// Returns ((u0, u1), (v0, v1)) and the trimmed piece's occupied area.
-    fn trimmed(&self, id: u32) -> ((f64, f64), (f64, f64), f64) {
-        let (mut rows, mut cols) = (vec![0usize; self.nv], vec![0usize; self.nu]);
-        for c in (0..self.label.len()).filter(|&c| self.label[c] == id) {
-            rows[c / self.nu] += 1;
-            cols[c % self.nu] += 1;
-        }
-        let span = |occ: &[usize]| {
-            let top = occ.iter().copied().max().unwrap_or(0);
-            let full = |k: &usize| occ[*k] > 0 && occ[*k] * 10 >= top * 3;
-            let lo = (0..occ.len()).find(full).unwrap_or(0);
-            let hi = (0..occ.len()).rev().find(full).unwrap_or(0);
-            (lo, hi)
-        };
-        let ((i0, i1), (j0, j1)) = (span(&cols), span(&rows));
-        let cells = (j0..=j1)
-            .flat_map(|j| (i0..=i1).map(move |i| j * self.nu + i))
-            .filter(|&c| self.label[c] == id)
-            .count();
-        let c = self.cell;
-        (
-            (self.umin + i0 as f64 * c, self.umin + (i1 + 1) as f64 * c),
-            (self.vmin + j0 as f64 * c, self.vmin + (j1 + 1) as f64 * c),
-            cells as f64 * c * c,
-        )
-    }
-}
-
-/// In-plane coordinates of points.
-fn plane_coords(
-    origin: &Vector3<f64>,
-    u: &Vector3<f64>,
-    v: &Vector3<f64>,
-    pts: &[Vector3<f64>],
-) -> Vec<(f64, f64)> {
-    pts.iter()
-        .map(|p| ((p - origin).dot(u), (p - origin).dot(v)))
-        .collect()
-}
 
 /// Tilt within which a piece is snapped to exactly vertical or horizontal, degrees: built
 /// structure is plumb and level, and a small face seen from far away tilts in the noise.
@@ -204,21 +69,12 @@ pub(crate) fn focus_plane(
         if members.len() < 30 {
             break;
         }
-        let (u, v) = patch_axes(&plane, &members);
-        let origin = plane.project(&members[0]);
-        let uv = plane_coords(&origin, &u, &v, &members);
-        let grid = PlaneGrid::new(&uv);
-        let mut sizes = vec![0usize; grid.pieces];
-        let piece_of: Vec<usize> = uv
-            .iter()
-            .map(|&(a, b)| grid.label[grid.cell_of(a, b)] as usize)
-            .collect();
-        piece_of.iter().for_each(|&k| sizes[k] += 1);
-        let Some(big) = (0..sizes.len()).max_by_key(|&k| sizes[k]) else {
+        let OnPlane { uv, grid, .. } = grid_on(&plane, &members);
+        let Some(big) = grid.largest_piece(&uv) else {
             break;
         };
         let piece: Vec<Vector3<f64>> = (0..members.len())
-            .filter(|&k| piece_of[k] == big)
+            .filter(|&k| grid.piece_at(uv[k]) == big)
             .map(|k| members[k])
             .collect();
         let Some(fit) = refit_piece(&plane, &piece, ctx) else {
@@ -242,16 +98,13 @@ pub(crate) fn split_patches(
     members: &[Vector3<f64>],
     ctx: &Context,
 ) -> (Vec<Patch>, Vec<bool>) {
-    let (u, v) = patch_axes(plane, members);
-    let origin = plane.project(&members[0]);
-    let grid = PlaneGrid::new(&plane_coords(&origin, &u, &v, members));
-    let uv = plane_coords(&origin, &u, &v, members);
+    let OnPlane { uv, grid, .. } = grid_on(plane, members);
     let mut out = Vec::new();
     let mut candidates = Vec::new();
     let mut explained = vec![true; members.len()];
     for id in 0..grid.pieces as u32 {
         let idx: Vec<usize> = (0..members.len())
-            .filter(|&k| grid.label[grid.cell_of(uv[k].0, uv[k].1)] == id)
+            .filter(|&k| grid.piece_at(uv[k]) == id)
             .collect();
         let piece: Vec<Vector3<f64>> = idx.iter().map(|&k| members[k]).collect();
         if piece.len() < 30 {
@@ -272,21 +125,20 @@ pub(crate) fn split_patches(
         if on.len() < 30 {
             continue;
         }
-        let (pu, pv) = patch_axes(&fit, &on);
-        let porigin = fit.project(&on[0]);
-        let puv = plane_coords(&porigin, &pu, &pv, &on);
-        let pgrid = PlaneGrid::new(&puv);
+        let OnPlane {
+            origin: porigin,
+            u: pu,
+            v: pv,
+            uv: puv,
+            grid: pgrid,
+        } = grid_on(&fit, &on);
         // the largest sub-piece after the re-fit
-        let mut sizes = vec![0usize; pgrid.pieces];
-        for &(a, b) in &puv {
-            sizes[pgrid.label[pgrid.cell_of(a, b)] as usize] += 1;
-        }
-        let Some(big) = (0..sizes.len()).max_by_key(|&k| sizes[k]) else {
+        let Some(big) = pgrid.largest_piece(&puv) else {
             continue;
         };
-        let ((ua, ub), (va, vb), occupied) = pgrid.trimmed(big as u32);
+        let ((ua, ub), (va, vb), occupied) = pgrid.trimmed(big);
         let inside: Vec<usize> = (0..on.len())
-            .filter(|&k| pgrid.label[pgrid.cell_of(puv[k].0, puv[k].1)] == big as u32)
+            .filter(|&k| pgrid.piece_at(puv[k]) == big)
             .filter(|&k| (ua..=ub).contains(&puv[k].0) && (va..=vb).contains(&puv[k].1))
             .collect();
         if inside.len() < 30 {
