@@ -3,91 +3,25 @@
 
 use std::sync::{Arc, Mutex};
 
-use kneesight_core::background::{Background, Patch, PatchKind};
+use kneesight_core::background::Background;
 use kneesight_core::labframe::{self, LabFrame};
 use kneesight_core::plane::Plane;
-use kneesight_core::segment::{self, LabBounds, SubjectPoints};
+use kneesight_core::segment::{self, SubjectPoints};
 use nalgebra::{Matrix3, Vector3};
-use numpy::ndarray::{Array1, Array2, ArrayView2};
-use numpy::{
-    AllowTypeChange, IntoPyArray, PyArray1, PyArray2, PyArrayLike1, PyArrayLike2, PyReadonlyArray2,
-    PyUntypedArrayMethods,
-};
+use numpy::ndarray::{Array1, Array2};
+use numpy::{AllowTypeChange, IntoPyArray, PyArray1, PyArray2, PyArrayLike1, PyArrayLike2};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::camera::{describe_array, PyIntrinsics};
+use crate::camera::PyIntrinsics;
 use crate::errors::{CalibrationError, InputError, IntoPy};
 
-/// Borrow a depth image as a (H, W) uint16 array matching the intrinsics.
-fn depth_arg<'py>(
-    obj: &Bound<'py, PyAny>,
-    intr: &PyIntrinsics,
-    what: &str,
-) -> PyResult<PyReadonlyArray2<'py, u16>> {
-    let depth: PyReadonlyArray2<'py, u16> = obj.extract().map_err(|_| {
-        InputError::new_err(format!(
-            "{what} must be a 2-D uint16 array (H, W), got {}",
-            describe_array(obj)
-        ))
-    })?;
-    let (h, w) = (depth.shape()[0], depth.shape()[1]);
-    if (h, w) != (intr.inner.height, intr.inner.width) {
-        return Err(InputError::new_err(format!(
-            "{what} is {w}x{h} (W x H) but the intrinsics describe {}x{}",
-            intr.inner.width, intr.inner.height
-        )));
-    }
-    Ok(depth)
-}
-
-/// A contiguous row-major slice of a view (copied only when the view is not contiguous).
-fn contiguous<'a>(view: &'a ArrayView2<'_, u16>) -> std::borrow::Cow<'a, [u16]> {
-    match view.as_slice() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(view.iter().copied().collect()),
-    }
-}
-
-fn check_scale(depth_scale: f64) -> PyResult<f32> {
-    kneesight_core::camera::check_scale(depth_scale as f32).py_err()?;
-    Ok(depth_scale as f32)
-}
-
-fn vec3(a: &PyArrayLike1<'_, f64, AllowTypeChange>, what: &str) -> PyResult<Vector3<f64>> {
-    let v = a.as_array();
-    if v.len() != 3 || !v.iter().all(|x| x.is_finite()) {
-        return Err(InputError::new_err(format!(
-            "{what} must hold 3 finite values, got {} values",
-            v.len()
-        )));
-    }
-    Ok(Vector3::new(v[0], v[1], v[2]))
-}
-
-fn arr3<'py>(py: Python<'py>, v: &Vector3<f64>) -> Bound<'py, PyArray1<f64>> {
-    Array1::from_vec(vec![v.x, v.y, v.z]).into_pyarray(py)
-}
-
-/// Points (N, 3) as float64, named in errors.
-fn points_arg(p: &PyArrayLike2<'_, f64, AllowTypeChange>) -> PyResult<Vec<Vector3<f64>>> {
-    let a = p.as_array();
-    if a.ncols() != 3 {
-        return Err(InputError::new_err(format!(
-            "points must have shape (N, 3), got ({}, {})",
-            a.nrows(),
-            a.ncols()
-        )));
-    }
-    Ok(a.rows()
-        .into_iter()
-        .map(|r| Vector3::new(r[0], r[1], r[2]))
-        .collect())
-}
-
-fn points_out<'py>(py: Python<'py>, pts: &[Vector3<f64>]) -> Bound<'py, PyArray2<f64>> {
-    Array2::from_shape_fn((pts.len(), 3), |(i, k)| pts[i][k]).into_pyarray(py)
-}
+#[path = "scene_args.rs"]
+mod args;
+use args::{
+    arr3, bounds_arg, bounds_out, check_scale, contiguous, depth_arg, kind_name, map_points,
+    patch_dict, vec3, with_frames, Bounds,
+};
 
 /// The lab frame: ``p_lab = rotation @ p_cam + translation`` (metres).
 #[pyclass(frozen, module = "kneesight._core", name = "LabFrame")]
@@ -164,11 +98,7 @@ impl PyLabFrame {
         py: Python<'py>,
         points: PyArrayLike2<'py, f64, AllowTypeChange>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let pts: Vec<_> = points_arg(&points)?
-            .iter()
-            .map(|p| self.inner.to_lab(p))
-            .collect();
-        Ok(points_out(py, &pts))
+        map_points(py, &points, |p| self.inner.to_lab(p))
     }
 
     /// Lab points (N, 3) in camera coordinates, float64.
@@ -177,11 +107,7 @@ impl PyLabFrame {
         py: Python<'py>,
         points: PyArrayLike2<'py, f64, AllowTypeChange>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let pts: Vec<_> = points_arg(&points)?
-            .iter()
-            .map(|p| self.inner.to_camera(p))
-            .collect();
-        Ok(points_out(py, &pts))
+        map_points(py, &points, |p| self.inner.to_camera(p))
     }
 
     /// A JSON-ready dict: ``{"rotation": 3x3 nested list, "translation": [x, y, z]}``
@@ -245,27 +171,6 @@ pub struct PyBackground {
     pub inner: Arc<Background>,
 }
 
-fn kind_name(k: PatchKind) -> &'static str {
-    match k {
-        PatchKind::Vertical => "vertical",
-        PatchKind::Horizontal => "horizontal",
-        PatchKind::Slanted => "slanted",
-    }
-}
-
-fn patch_dict<'py>(py: Python<'py>, p: &Patch) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("kind", kind_name(p.kind))?;
-    d.set_item("normal", arr3(py, &p.plane.normal))?;
-    d.set_item("offset", p.plane.offset)?;
-    d.set_item("origin", arr3(py, &p.origin))?;
-    d.set_item("axis_u", arr3(py, &p.axis_u))?;
-    d.set_item("axis_v", arr3(py, &p.axis_v))?;
-    d.set_item("u_range", p.u_range)?;
-    d.set_item("v_range", p.v_range)?;
-    Ok(d)
-}
-
 #[pymethods]
 impl PyBackground {
     /// Depth noise at 1 m (metres): ``sigma(z) = noise_per_m2 * z**2``.
@@ -312,46 +217,6 @@ impl PyBackground {
     }
 }
 
-fn bounds_arg(
-    bounds: Option<(
-        PyArrayLike1<'_, f64, AllowTypeChange>,
-        PyArrayLike1<'_, f64, AllowTypeChange>,
-    )>,
-) -> PyResult<Option<LabBounds>> {
-    bounds
-        .map(|(lo, hi)| {
-            Ok(LabBounds {
-                min: vec3(&lo, "bounds min")?,
-                max: vec3(&hi, "bounds max")?,
-            })
-        })
-        .transpose()
-}
-
-type Bounds<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
-
-fn bounds_out<'py>(py: Python<'py>, b: &LabBounds) -> Bounds<'py> {
-    (arr3(py, &b.min), arr3(py, &b.max))
-}
-
-/// Depth frames of one camera as borrowed arrays.
-fn frames_arg<'py>(
-    frames: &Bound<'py, PyAny>,
-    intr: &PyIntrinsics,
-) -> PyResult<Vec<PyReadonlyArray2<'py, u16>>> {
-    let items: Vec<Bound<'py, PyAny>> = frames.extract().map_err(|_| {
-        InputError::new_err("frames must be a sequence of (H, W) uint16 depth arrays")
-    })?;
-    if items.is_empty() {
-        return Err(InputError::new_err("frames: no depth frames given"));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(k, f)| depth_arg(f, intr, &format!("frames[{k}]")))
-        .collect()
-}
-
 /// The floor plane in the camera frame of one depth frame: (normal (3,), offset).
 #[pyfunction]
 fn estimate_floor<'py>(
@@ -379,16 +244,13 @@ fn estimate_lab_frame(
     intrinsics: &Bound<'_, PyIntrinsics>,
     depth_scale: f64,
 ) -> PyResult<PyLabFrame> {
-    let intr = intrinsics.get();
-    let arrays = frames_arg(frames, intr)?;
-    let scale = check_scale(depth_scale)?;
-    let rays = intr.rays()?;
-    let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
-    let lab = py.detach(|| {
-        let slices: Vec<_> = views.iter().map(contiguous).collect();
-        let refs: Vec<&[u16]> = slices.iter().map(|s| s.as_ref()).collect();
-        labframe::estimate_lab_frame(&refs, scale, &rays)
-    });
+    let lab = with_frames(
+        py,
+        frames,
+        intrinsics.get(),
+        depth_scale,
+        labframe::estimate_lab_frame,
+    )?;
     Ok(PyLabFrame {
         inner: lab.py_err()?,
     })
@@ -403,17 +265,14 @@ fn learn_background(
     depth_scale: f64,
     lab: &Bound<'_, PyLabFrame>,
 ) -> PyResult<PyBackground> {
-    let intr = intrinsics.get();
-    let arrays = frames_arg(frames, intr)?;
-    let scale = check_scale(depth_scale)?;
-    let rays = intr.rays()?;
     let lab = lab.get().inner;
-    let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
-    let bg = py.detach(|| {
-        let slices: Vec<_> = views.iter().map(contiguous).collect();
-        let refs: Vec<&[u16]> = slices.iter().map(|s| s.as_ref()).collect();
-        kneesight_core::background::learn_background(&refs, scale, &rays, &lab)
-    });
+    let bg = with_frames(
+        py,
+        frames,
+        intrinsics.get(),
+        depth_scale,
+        |refs, scale, rays| kneesight_core::background::learn_background(refs, scale, rays, &lab),
+    )?;
     Ok(PyBackground {
         inner: Arc::new(bg.py_err()?),
     })
