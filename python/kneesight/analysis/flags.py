@@ -64,6 +64,35 @@ def _check(
     return c
 
 
+SIDE_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("hip_internal_rotation_excessive", ">", "peak hip internal rotation {v} deg exceeds {t} deg"),
+    (
+        "knee_flexion_at_contact_low",
+        "<",
+        "knee flexion at initial contact {v} deg is below {t} deg",
+    ),
+    ("knee_flexion_displacement_low", "<", "knee flexion displacement {v} deg is below {t} deg"),
+    ("arch_drop_large", ">", "arch drop {v} mm exceeds {t} mm (navicular-drop proxy)"),
+    ("static_genu_valgum", ">", "knee valgus standing still {v} deg exceeds {t} deg"),
+    ("ankle_dorsiflexion_limited", "<", "peak ankle dorsiflexion {v} deg is below {t} deg"),
+)
+"""Per-side checks after the FPPA, in report order: flag id, comparison, message (``{v}`` the
+value, ``{t}`` the threshold of ``screening_thresholds.json``)."""
+
+
+def _threshold_check(
+    flag_id: str,
+    side: str | None,
+    value: float | None,
+    comparison: str,
+    message: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """:func:`_check` against the flag's single threshold, ``message`` formatted with v and t."""
+    t = thresholds()[flag_id]["threshold"]
+    return _check(flag_id, side, value, t, comparison, message.format(v=value, t=t), **extra)
+
+
 def evaluate_flags(
     peaks: dict[str, dict[str, float | None]],
     metrics: dict[str, Any],
@@ -109,92 +138,23 @@ def evaluate_flags(
                 **extra,
             )
         )
-        v = peaks[s].get("hip_internal_rotation")
-        t = th["hip_internal_rotation_excessive"]["threshold"]
-        out.append(
-            _check(
-                "hip_internal_rotation_excessive",
-                s,
-                v,
-                t,
-                ">",
-                f"peak hip internal rotation {v} deg exceeds {t} deg",
-            )
-        )
-        v = metrics["initial_contact"][s].get("knee_flexion")
-        t = th["knee_flexion_at_contact_low"]["threshold"]
-        out.append(
-            _check(
-                "knee_flexion_at_contact_low",
-                s,
-                v,
-                t,
-                "<",
-                f"knee flexion at initial contact {v} deg is below {t} deg",
-            )
-        )
-        v = metrics["knee_flexion_displacement"].get(s)
-        t = th["knee_flexion_displacement_low"]["threshold"]
-        out.append(
-            _check(
-                "knee_flexion_displacement_low",
-                s,
-                v,
-                t,
-                "<",
-                f"knee flexion displacement {v} deg is below {t} deg",
-            )
-        )
-        v = metrics["arch_drop_mm"].get(s)
-        t = th["arch_drop_large"]["threshold"]
-        out.append(
-            _check(
-                "arch_drop_large",
-                s,
-                v,
-                t,
-                ">",
-                f"arch drop {v} mm exceeds {t} mm (navicular-drop proxy)",
-            )
-        )
-        static = metrics.get("static_alignment") or {}
-        v = (static.get(s) or {}).get("knee_valgus")
-        t = th["static_genu_valgum"]["threshold"]
-        out.append(
-            _check(
-                "static_genu_valgum",
-                s,
-                v,
-                t,
-                ">",
-                f"knee valgus standing still {v} deg exceeds {t} deg",
-            )
-        )
-        v = peaks[s].get("ankle_dorsiflexion")
-        t = th["ankle_dorsiflexion_limited"]["threshold"]
-        out.append(
-            _check(
-                "ankle_dorsiflexion_limited",
-                s,
-                v,
-                t,
-                "<",
-                f"peak ankle dorsiflexion {v} deg is below {t} deg",
-            )
-        )
+        static = (metrics.get("static_alignment") or {}).get(s) or {}
+        values = {
+            "hip_internal_rotation_excessive": peaks[s].get("hip_internal_rotation"),
+            "knee_flexion_at_contact_low": metrics["initial_contact"][s].get("knee_flexion"),
+            "knee_flexion_displacement_low": metrics["knee_flexion_displacement"].get(s),
+            "arch_drop_large": metrics["arch_drop_mm"].get(s),
+            "static_genu_valgum": static.get("knee_valgus"),
+            "ankle_dorsiflexion_limited": peaks[s].get("ankle_dorsiflexion"),
+        }
+        for flag_id, comparison, message in SIDE_CHECKS:
+            out.append(_threshold_check(flag_id, s, values[flag_id], comparison, message))
     asym = metrics["asymmetry"]
-    t = th["left_right_asymmetry"]["threshold"]
     for q in ("fppa", "knee_valgus", "hip_adduction", "hip_internal_rotation"):
-        v = asym.get(f"peak_{q}")
+        message = f"left and right peak {q.replace('_', ' ')} differ by {{v}} deg"
         out.append(
-            _check(
-                "left_right_asymmetry",
-                None,
-                v,
-                t,
-                ">",
-                f"left and right peak {q.replace('_', ' ')} differ by {v} deg",
-                component=q,
+            _threshold_check(
+                "left_right_asymmetry", None, asym.get(f"peak_{q}"), ">", message, component=q
             )
         )
     return out
