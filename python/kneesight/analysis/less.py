@@ -9,7 +9,7 @@ score or its cut-offs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,18 @@ def _item(name: str, errors: int | None, criterion: str, value: Any, max_points:
     }
 
 
+def _per_side_item(
+    name: str,
+    values: dict[str, float | None],
+    fails: Callable[[list[float]], bool],
+    criterion: str,
+) -> dict:
+    """A one-point item judged on both sides: an error when ``fails`` holds for the measured
+    values, not scored when neither side was measured; ``values`` (side -> value) is reported."""
+    measured = [v for v in values.values() if v is not None]
+    return _item(name, int(fails(measured)) if measured else None, criterion, values)
+
+
 def partial_less(
     table: Mapping[str, np.ndarray], events: Events, metrics: Mapping[str, Any], fps: float
 ) -> dict[str, Any]:
@@ -64,14 +76,12 @@ def partial_less(
     pkf = event_row(events, "peak_knee_flexion_s", t)
     items = []
 
-    kf_ic = [metrics["initial_contact"][s]["knee_flexion"] for s in SIDES]
-    ok = [v for v in kf_ic if v is not None]
     items.append(
-        _item(
+        _per_side_item(
             "knee_flexion_at_initial_contact",
-            (int(min(ok) <= 30.0) if ok else None),
+            {s: metrics["initial_contact"][s]["knee_flexion"] for s in SIDES},
+            lambda ok: min(ok) <= 30.0,
             "error when knee flexion at initial contact is 30 deg or less (either side)",
-            dict(zip(SIDES, kf_ic, strict=True)),
         )
     )
 
@@ -80,15 +90,13 @@ def partial_less(
             s: (num(medial_offset_mm(table, s)[row], 1) if row is not None else None) for s in SIDES
         }
 
-    med_ic = medial(ic)
-    vals = [v for v in med_ic.values() if v is not None]
     items.append(
-        _item(
+        _per_side_item(
             "knee_valgus_at_initial_contact",
-            int(max(vals) > KNEE_MEDIAL_AT_CONTACT_MM) if vals else None,
+            medial(ic),
+            lambda ok: max(ok) > KNEE_MEDIAL_AT_CONTACT_MM,
             f"error when a knee joint centre is more than {KNEE_MEDIAL_AT_CONTACT_MM:g} mm "
             "medial to its ankle joint centre at contact (knee not over the midfoot)",
-            med_ic,
         )
     )
 
@@ -123,26 +131,23 @@ def partial_less(
     )
 
     kfd = [metrics["knee_flexion_displacement"][s] for s in SIDES]
-    ok = [v for v in kfd if v is not None]
     items.append(
-        _item(
+        _per_side_item(
             "knee_flexion_displacement",
-            int(min(ok) < 45.0) if ok else None,
-            "error when knee flexion displacement is below 45 deg (either side)",
             dict(zip(SIDES, kfd, strict=True)),
+            lambda ok: min(ok) < 45.0,
+            "error when knee flexion displacement is below 45 deg (either side)",
         )
     )
 
-    med_pk = medial(pkf)
-    vals = [v for v in med_pk.values() if v is not None]
     items.append(
-        _item(
+        _per_side_item(
             "knee_valgus_displacement",
-            int(max(vals) > KNEE_MEDIAL_AT_PEAK_MM) if vals else None,
+            medial(pkf),
+            lambda ok: max(ok) > KNEE_MEDIAL_AT_PEAK_MM,
             f"error when a knee joint centre is more than {KNEE_MEDIAL_AT_PEAK_MM:g} mm "
             "medial to its ankle joint centre at peak knee flexion (knee inside the "
             "great toe)",
-            med_pk,
         )
     )
 
