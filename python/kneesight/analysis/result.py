@@ -33,6 +33,34 @@ def _version() -> str:
     return str(__version__)
 
 
+def check_result_dir(out_dir: Path, overwrite: bool, name: str | None = None) -> None:
+    """Refuse an output directory that is a file, or holds results without ``overwrite``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Where :data:`RESULT_FILES` are to be written.
+    overwrite : bool
+        Earlier results may be replaced (other files there are never touched).
+    name : str, optional
+        How the messages name the directory (default: the path itself).
+
+    Raises
+    ------
+    InputError
+        The message names the directory and the results it already holds.
+    """
+    what = str(out_dir) if name is None else name
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{what}: output path exists and is not a directory")
+    existing = [f for f in RESULT_FILES if (out_dir / f).exists()]
+    if existing and not overwrite:
+        raise InputError(
+            f"{what}: already holds results ({', '.join(existing)}); choose a new directory "
+            "or pass --overwrite to replace them"
+        )
+
+
 @dataclass
 class TrialResult:
     """One analysed trial.
@@ -140,14 +168,7 @@ class TrialResult:
             ``out_dir`` is a file, or holds earlier results and ``overwrite`` is False.
         """
         d = Path(out_dir)
-        if d.exists() and not d.is_dir():
-            raise InputError(f"{d}: output path exists and is not a directory")
-        existing = [f for f in RESULT_FILES if (d / f).exists()]
-        if existing and not overwrite:
-            raise InputError(
-                f"{d}: already holds results ({', '.join(existing)}); choose a new directory "
-                "or pass --overwrite to replace them"
-            )
+        check_result_dir(d, overwrite)
         d.mkdir(parents=True, exist_ok=True)
         written: dict[str, Path | list[Path]] = {}
         written["kinematics"] = _atomic(

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
-from kneesight.errors import InputError, RecordingError
+from kneesight.errors import RecordingError
 
 NAME = "analyze"
 HELP = (
@@ -52,16 +52,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
-    from kneesight.analysis.result import RESULT_FILES
+    from kneesight.analysis.result import check_result_dir
 
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a directory")
-    existing = [f for f in RESULT_FILES if (out / f).exists()]
-    if existing and not overwrite:
-        raise InputError(
-            f"--out {out}: already holds results ({', '.join(existing)}); choose a new "
-            "directory or pass --overwrite"
-        )
+    check_result_dir(out, overwrite, name=f"--out {out}")
 
 
 def run(args: argparse.Namespace) -> int:
