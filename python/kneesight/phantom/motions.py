@@ -157,6 +157,19 @@ def static(duration_s: float = 3.0, valgus: ValgusProfile | None = None, seed: i
     return Motion("static", dur, valgus, sampler, params={"duration_s": dur, "seed": seed})
 
 
+def _squat_knee(
+    t: np.ndarray, start: float, reps: int, rep_s: float, peak: float, rest: float, dur: float
+) -> np.ndarray:
+    """Knee flexion (degrees, shape of ``t``) of squat repetitions: ``rest`` until ``start``
+    seconds, then ``reps`` cycles of ``rep_s`` seconds (down to ``peak`` at 45 %, held to 55 %,
+    back up to ``rest``), and ``rest`` to ``dur``."""
+    knots = [(0.0, rest), (start, rest)]
+    for i in range(reps):
+        t0 = start + i * rep_s
+        knots += [(t0 + 0.45 * rep_s, peak), (t0 + 0.55 * rep_s, peak), (t0 + rep_s, rest)]
+    return track(t, knots + [(dur, rest)])
+
+
 def squat(
     reps: int = 2,
     peak_knee_flexion: float = 100.0,
@@ -171,11 +184,7 @@ def squat(
     dur = 0.5 + reps * rep_s + 0.5
 
     def sampler(t: np.ndarray) -> MotionSample:
-        knots = [(0.0, 4.0), (0.5, 4.0)]
-        for i in range(reps):
-            t0 = 0.5 + i * rep_s
-            knots += [(t0 + 0.45 * rep_s, pk), (t0 + 0.55 * rep_s, pk), (t0 + rep_s, 4.0)]
-        knee = track(t, knots + [(dur, 4.0)])
+        knee = _squat_knee(t, 0.5, reps, rep_s, pk, 4.0, dur)
         frac = (knee - 4.0) / (pk - 4.0)
         legs = {s: {"hip_flex": 3.0 + 0.85 * (knee - 4.0), "knee": knee,
                     "ankle": 1.5 + 0.33 * (knee - 4.0)} for s in SIDES}  # fmt: skip
@@ -211,11 +220,7 @@ def single_leg_squat(
     dur = 0.6 + reps * rep_s + 0.4
 
     def sampler(t: np.ndarray) -> MotionSample:
-        knots = [(0.0, 5.0), (0.6, 5.0)]
-        for i in range(reps):
-            t0 = 0.6 + i * rep_s
-            knots += [(t0 + 0.45 * rep_s, pk), (t0 + 0.55 * rep_s, pk), (t0 + rep_s, 5.0)]
-        knee = track(t, knots + [(dur, 5.0)])
+        knee = _squat_knee(t, 0.6, reps, rep_s, pk, 5.0, dur)
         frac = (knee - 5.0) / (pk - 5.0)
         legs = {
             st: {"hip_flex": 4.0 + 0.8 * (knee - 5.0), "knee": knee,
