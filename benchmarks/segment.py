@@ -22,41 +22,12 @@ import time
 
 import numpy as np
 
+from _common import sdk_depth_frames
 from kneesight import deproject, scene
 from kneesight.io._sdk import rs
 from kneesight.io.frames import DepthFrame
-from kneesight.io.intrinsics import intrinsics_to_rs
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, motions, simulate
 from kneesight.phantom.noise import apply_noise
-
-
-def sdk_frames(depths: list[np.ndarray], frame: DepthFrame) -> tuple[list, object]:
-    """The depth images as pyrealsense2 depth frames (software device) and the device."""
-    sdk = rs()
-    k = frame.intrinsics
-    dev = sdk.software_device()
-    sensor = dev.add_sensor("Stereo Module")
-    stream = sdk.video_stream()
-    stream.type, stream.index, stream.uid = sdk.stream.depth, 0, 0
-    stream.width, stream.height, stream.fps, stream.bpp = k.width, k.height, 90, 2
-    stream.fmt = sdk.format.z16
-    stream.intrinsics = intrinsics_to_rs(k)
-    profile = sensor.add_video_stream(stream).as_video_stream_profile()
-    sensor.add_read_only_option(sdk.option.depth_units, frame.depth_scale)
-    queue = sdk.frame_queue(len(depths) + 1, keep_frames=True)
-    sensor.open(profile)
-    sensor.start(queue)
-    out = []
-    for n, d in enumerate(depths):
-        f = sdk.software_video_frame()
-        f.pixels = np.ascontiguousarray(d)
-        f.bpp, f.stride = 2, 2 * k.width
-        f.timestamp, f.frame_number = n * 1000.0 / 90, n + 1
-        f.domain = sdk.timestamp_domain.hardware_clock
-        f.profile = profile
-        sensor.on_video_frame(f)
-        out.append(queue.wait_for_frame(1000).as_depth_frame())
-    return out, (dev, sensor, queue)
 
 
 def median_ms(fn, items, repeat: int) -> float:
@@ -111,7 +82,7 @@ def main() -> None:
     counts = [len(seg.segment(f.depth, bounds)[1]) for f in frames]
     ms_seg = median_ms(lambda f: seg.segment(f.depth, bounds), frames, args.repeat)
     ms_deproject = median_ms(deproject, frames, args.repeat)
-    sdk_list, keep = sdk_frames([f.depth for f in frames], frames[0])
+    sdk_list, keep = sdk_depth_frames([f.depth for f in frames], frames[0])
     pc = rs().pointcloud()
     ms_sdk = median_ms(pc.calculate, sdk_list, args.repeat)
     del keep
