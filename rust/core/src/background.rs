@@ -256,12 +256,7 @@ pub fn learn_background(
             // nothing coherent there: drop RANSAC's inliers and look for the next plane
             let mut is_in = vec![false; sub.len()];
             inl.iter().for_each(|&k| is_in[k] = true);
-            pool = pool
-                .iter()
-                .zip(&is_in)
-                .filter(|(_, &b)| !b)
-                .map(|(&i, _)| i)
-                .collect();
+            pool = without(&pool, &is_in);
             continue;
         }
         let inl = focused;
@@ -275,12 +270,7 @@ pub fn learn_background(
         for (m, &k) in inl.iter().enumerate() {
             is_in[k] = explained[m] || !any;
         }
-        pool = pool
-            .iter()
-            .zip(&is_in)
-            .filter(|(_, &b)| !b)
-            .map(|(&i, _)| i)
-            .collect();
+        pool = without(&pool, &is_in);
     }
     Ok(Background {
         floor,
@@ -288,4 +278,13 @@ pub fn learn_background(
         noise,
         params,
     })
+}
+
+/// The entries of `pool` whose flag in `taken` (one per entry) is false, in order.
+fn without(pool: &[usize], taken: &[bool]) -> Vec<usize> {
+    pool.iter()
+        .zip(taken)
+        .filter(|(_, &t)| !t)
+        .map(|(&i, _)| i)
+        .collect()
 }
