@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kneesight.conventions import GROUND_TRUTH_COLUMNS
+from kneesight.conventions import ANGLES, GROUND_TRUTH_COLUMNS
 from kneesight.joint_angles import joint_angles, joint_rotation
 from kneesight.phantom import Body, CameraPlacement, ValgusProfile, motions, simulate
 from kneesight.phantom.pose import SEGMENTS
@@ -42,34 +42,24 @@ def test_truth_has_exactly_the_ground_truth_columns(dvj):
     assert np.allclose(np.diff(dvj.truth["time_s"]), 1 / 90)
 
 
+def _truth_rotation(truth, joint, side, i):
+    """The joint rotation of row ``i`` from the truth's three angles of ``joint``."""
+    names = [a for a in ANGLES if a.startswith(f"{joint}_")]
+    return joint_rotation(joint, side, tuple(truth[f"{a}_{side}"][i] for a in names))
+
+
 @pytest.mark.parametrize("side", ["l", "r"])
 def test_joint_centres_follow_from_the_angles_and_lengths(dvj, side):
     body, tr = dvj.body, dvj.truth
     hjc, kjc, ajc = (_centre(tr, j, side) for j in ("hjc", "kjc", "ajc"))
     rp = dvj.sample.pelvis_rotation
     for i in range(0, len(hjc), 7):
-        r_thigh = rp[i] @ joint_rotation(
-            "hip",
-            side,
-            (
-                tr[f"hip_flexion_{side}"][i],
-                tr[f"hip_adduction_{side}"][i],
-                tr[f"hip_internal_rotation_{side}"][i],
-            ),
-        )
+        r_thigh = rp[i] @ _truth_rotation(tr, "hip", side, i)
         k = hjc[i] + r_thigh @ np.array([0.0, -body.thigh_length, 0.0])
         np.testing.assert_allclose(k, kjc[i], atol=1e-6)
-        r_shank = r_thigh @ joint_rotation(
-            "knee",
-            side,
-            (
-                tr[f"knee_flexion_{side}"][i],
-                tr[f"knee_valgus_{side}"][i],
-                tr[f"knee_internal_rotation_{side}"][i],
-            ),
-        )
+        r_shank = r_thigh @ _truth_rotation(tr, "knee", side, i)
         a = kjc[i] + r_shank @ np.array([0.0, -body.shank_length, 0.0])
-        np.testing.assert_allclose(a, ajc[i], atol=1e-6)  # fmt: skip
+        np.testing.assert_allclose(a, ajc[i], atol=1e-6)
     thigh = np.linalg.norm(hjc - kjc, axis=1)
     shank = np.linalg.norm(kjc - ajc, axis=1)
     np.testing.assert_allclose(thigh, body.thigh_length, atol=1e-6)
