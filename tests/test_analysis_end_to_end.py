@@ -13,11 +13,8 @@ import pytest
 
 from kneesight.cli import main
 from kneesight.conventions import KINEMATICS_COLUMNS
-
-if not hasattr(pytest.importorskip("kneesight.io"), "RecordingWriter"):
-    pytest.skip("kneesight.io recording reader/writer not available", allow_module_level=True)
-from kneesight.io import RecordingWriter, open_recording  # noqa: E402
-from kneesight.phantom import (  # noqa: E402
+from kneesight.io import RecordingWriter, open_recording
+from kneesight.phantom import (
     Body,
     CameraPlacement,
     ValgusProfile,

@@ -74,9 +74,6 @@ def test_unknown_export_format_is_refused_before_work(tmp_path: Path, capsys) ->
 
 
 def test_corrupt_recording_is_a_clear_error(tmp_path: Path, capsys) -> None:
-    io = pytest.importorskip("kneesight.io")
-    if not hasattr(io, "open_recording"):
-        pytest.skip("kneesight.io.open_recording not available yet")
     rec = tmp_path / "corrupt.db3"
     rec.write_bytes(b"SQLite format 3\0" + b"\x17" * 4000)
     code, _, err = _run(capsys, "analyze", str(rec), "--out", str(tmp_path / "o"), "--quiet")
