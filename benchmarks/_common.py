@@ -23,7 +23,8 @@ def sdk_depth_frames(depths: list[np.ndarray], frame: DepthFrame) -> tuple[list,
     -------
     frames : list of pyrealsense2.depth_frame
     keep : tuple
-        The device, sensor and queue: keep it alive while the frames are used.
+        The device, sensor, queue and the pyrealsense2 module: keep it alive while the frames
+        are used.
     """
     sdk = rs()
     k = frame.intrinsics
@@ -49,4 +50,4 @@ def sdk_depth_frames(depths: list[np.ndarray], frame: DepthFrame) -> tuple[list,
         f.profile = profile
         sensor.on_video_frame(f)
         out.append(queue.wait_for_frame(1000).as_depth_frame())
-    return out, (dev, sensor, queue)
+    return out, (dev, sensor, queue, sdk)
