@@ -176,6 +176,7 @@ def calibrate_subject(
     depth_scale: float,
     stature_m: float | None = None,
 ) -> CoreCalibration: ...
+
 @final
 class CoreCalibration:
     """A subject calibration made by the core (wrapped by kneesight.tracking)."""
