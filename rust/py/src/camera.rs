@@ -7,7 +7,7 @@ use kneesight_core::{Distortion, Intrinsics as CoreIntrinsics, RayTable};
 use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
-use crate::errors::{InputError, IntoPy};
+use crate::errors::{detach_guarded, InputError, IntoPy};
 
 /// Camera intrinsics (pinhole plus a librealsense distortion model). Immutable; holds the
 /// unit-depth ray table of its pixels, built on first use.
@@ -165,13 +165,13 @@ fn deproject_depth<'py>(
     // element is written by `deproject_flat` below before it is returned.
     let out = unsafe { PyArray2::<f32>::new(py, [h * w, 3], false) };
     let buf: &mut [f32] = unsafe { out.as_slice_mut() }.expect("new array is contiguous");
-    py.detach(|| match view.as_slice() {
+    detach_guarded(py, "deproject_depth", || match view.as_slice() {
         Some(s) => table.deproject_flat(s, scale, buf),
         None => {
             let owned: Vec<u16> = view.iter().copied().collect();
             table.deproject_flat(&owned, scale, buf)
         }
-    })
+    })?
     .py_err()?;
     Ok(out)
 }

@@ -65,3 +65,21 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TrackingError", py.get_type::<TrackingError>())?;
     Ok(())
 }
+
+/// Run core work with the GIL released. A panic inside (a defect, never expected) becomes a
+/// `KneesightError` naming the operation instead of reaching Python as a panic.
+pub fn detach_guarded<T, F>(py: Python<'_>, what: &str, f: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce() -> T + Send,
+{
+    py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
+        .map_err(|p| {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            KneesightError::new_err(format!("internal error in {what}: {msg}"))
+        })
+}

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::camera::PyIntrinsics;
-use crate::errors::{CalibrationError, InputError, IntoPy};
+use crate::errors::{detach_guarded, CalibrationError, InputError, IntoPy};
 
 #[path = "scene_args.rs"]
 mod args;
@@ -230,9 +230,10 @@ fn estimate_floor<'py>(
     let scale = check_scale(depth_scale)?;
     let rays = intr.rays()?;
     let view = depth.as_array();
-    let plane = py
-        .detach(|| labframe::estimate_floor(&contiguous(&view), scale, &rays))
-        .py_err()?;
+    let plane = detach_guarded(py, "estimate_floor", || {
+        labframe::estimate_floor(&contiguous(&view), scale, &rays)
+    })?
+    .py_err()?;
     Ok((arr3(py, &plane.normal), plane.offset))
 }
 
@@ -294,9 +295,10 @@ fn find_subject<'py>(
     let rays = intr.rays()?;
     let (lab, bg) = (lab.get().inner, background.get().inner.clone());
     let view = depth.as_array();
-    let found = py
-        .detach(|| segment::find_subject(&contiguous(&view), scale, &rays, &lab, &bg))
-        .py_err()?;
+    let found = detach_guarded(py, "find_subject", || {
+        segment::find_subject(&contiguous(&view), scale, &rays, &lab, &bg)
+    })?
+    .py_err()?;
     Ok(found.map(|b| bounds_out(py, &b)))
 }
 
@@ -359,25 +361,29 @@ impl PySubjectSegmenter {
         let (lab, bg, scale, stride) =
             (&self.lab, &*self.background, self.depth_scale, self.stride);
         let out = &self.out;
-        let result = py.detach(|| -> kneesight_core::Result<(Vec<f32>, Vec<u32>)> {
-            let depth = contiguous(&view);
-            let bounds = match bounds {
-                Some(b) => b,
-                None => match segment::find_subject(&depth, scale, &rays, lab, bg)? {
+        let result = detach_guarded(
+            py,
+            "segment_subject",
+            || -> kneesight_core::Result<(Vec<f32>, Vec<u32>)> {
+                let depth = contiguous(&view);
+                let bounds = match bounds {
                     Some(b) => b,
-                    None => return Ok((Vec::new(), Vec::new())),
-                },
-            };
-            let Some(roi) = segment::roi_from_bounds(&bounds, lab, rays.intrinsics(), stride)
-            else {
-                return Ok((Vec::new(), Vec::new()));
-            };
-            let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
-            segment::segment_subject(&depth, scale, &rays, lab, bg, &roi, &bounds, &mut out)?;
-            let flat: Vec<f32> = out.points.iter().flatten().copied().collect();
-            Ok((flat, out.pixels.clone()))
-        });
-        let (flat, pixels) = result.py_err()?;
+                    None => match segment::find_subject(&depth, scale, &rays, lab, bg)? {
+                        Some(b) => b,
+                        None => return Ok((Vec::new(), Vec::new())),
+                    },
+                };
+                let Some(roi) = segment::roi_from_bounds(&bounds, lab, rays.intrinsics(), stride)
+                else {
+                    return Ok((Vec::new(), Vec::new()));
+                };
+                let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+                segment::segment_subject(&depth, scale, &rays, lab, bg, &roi, &bounds, &mut out)?;
+                let flat: Vec<f32> = out.points.iter().flatten().copied().collect();
+                Ok((flat, out.pixels.clone()))
+            },
+        );
+        let (flat, pixels) = result?.py_err()?;
         let n = pixels.len();
         let pts = Array2::from_shape_vec((n, 3), flat)
             .map_err(|e| InputError::new_err(format!("internal shape error: {e}")))?;

@@ -146,11 +146,11 @@ pub(super) fn with_frames<R: Send>(
     let scale = check_scale(depth_scale)?;
     let rays = intr.rays()?;
     let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
-    Ok(py.detach(|| {
+    crate::errors::detach_guarded(py, "the scene estimate", || {
         let slices: Vec<_> = views.iter().map(contiguous).collect();
         let refs: Vec<&[u16]> = slices.iter().map(|s| s.as_ref()).collect();
         f(&refs, scale, &rays)
-    }))
+    })
 }
 
 /// Points (N, 3) mapped point by point through `f`, as a new float64 (N, 3) array.

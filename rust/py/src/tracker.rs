@@ -63,10 +63,10 @@ fn calibrate_subject(
     }
     let rays = intr.rays()?;
     let scale = depth_scale as f32;
-    let res = py.detach(|| {
+    let res = crate::errors::detach_guarded(py, "calibrate_subject", || {
         let refs: Vec<&[u16]> = data.iter().map(|v| v.as_slice()).collect();
         core_calibrate(&refs, scale, &rays, stature_m)
-    });
+    })?;
     Ok(PyCalibration {
         inner: res.py_err()?,
     })
@@ -196,13 +196,13 @@ impl PyTracker {
         let scale = depth_scale as f32;
         let mut guard = self.lock()?;
         let tracker: &mut Tracker = &mut guard;
-        let out = py.detach(|| match view.as_slice() {
+        let out = crate::errors::detach_guarded(py, "Tracker.track", || match view.as_slice() {
             Some(s) => tracker.track(s, scale, &rays, frame_number),
             None => {
                 let v: Vec<u16> = view.iter().copied().collect();
                 tracker.track(&v, scale, &rays, frame_number)
             }
-        });
+        })?;
         drop(guard);
         let o = out.py_err()?;
         let frames = Array3::from_shape_fn((7, 3, 3), |(s, i, j)| o.frames[s][(i, j)]);
