@@ -10,6 +10,7 @@ use nalgebra::Vector3;
 
 use crate::camera::RayTable;
 use crate::error::{Error, Result};
+use crate::fit_terms::Support;
 use crate::labframe::{median_samples, refit_plane, stride_for, LabFrame};
 use crate::noise::DepthNoise;
 use crate::patch_fit::{focus_plane, split_patches, Context};
@@ -145,6 +146,40 @@ impl Background {
             noise: DepthNoise::D435,
             params: SegmentParams::default(),
         }
+    }
+
+    /// Support surfaces: horizontal patches (box tops), and the tops of box-like vertical
+    /// faces (standing on the floor, 0.1-1 m high), extruded 0.6 m behind the face: from a
+    /// camera at hip height the top of a box the subject stands on is barely visible.
+    pub fn supports(&self) -> Vec<Support> {
+        let mut out = Vec::new();
+        for p in &self.patches {
+            let mut x = (f64::INFINITY, f64::NEG_INFINITY);
+            let mut z = x;
+            let mut y = (f64::INFINITY, f64::NEG_INFINITY);
+            let behind = if p.kind == PatchKind::Vertical {
+                -p.plane.normal * 0.6
+            } else {
+                Vector3::zeros()
+            };
+            for u in [p.u_range.0, p.u_range.1] {
+                for v in [p.v_range.0, p.v_range.1] {
+                    for d in [Vector3::zeros(), behind] {
+                        let c = p.origin + p.axis_u * u + p.axis_v * v + d;
+                        x = (x.0.min(c.x), x.1.max(c.x));
+                        z = (z.0.min(c.z), z.1.max(c.z));
+                        y = (y.0.min(c.y), y.1.max(c.y));
+                    }
+                }
+            }
+            let top = match p.kind {
+                PatchKind::Horizontal if p.plane.normal.y.abs() > 0.9 => 0.5 * (y.0 + y.1),
+                PatchKind::Vertical if y.0 < 0.1 && (0.1..1.0).contains(&y.1) => y.1,
+                _ => continue,
+            };
+            out.push(Support { y: top, x, z });
+        }
+        out
     }
 }
 

@@ -10,13 +10,14 @@ use crate::angles::Side;
 use crate::camera::{Intrinsics, RayTable};
 use crate::error::{Error, Result};
 use crate::fit::{FitConfig, FitStats, Fitter, Prior};
-use crate::fit_terms::data_residuals;
+use crate::fit_terms::{data_residuals, support_height, Support};
 use crate::labframe::{estimate_floor_frames, estimate_lab_frame, LabFrame};
 use crate::model::{side_base, side_index, standing_height, standing_pose, Kinematics, KNEE, NP};
 use crate::segment::{
     find_subject, learn_background, segment_subject, Background, Roi, SubjectPoints,
 };
 use crate::shape::BodyShape;
+use std::sync::Arc;
 
 type V3 = Vector3<f64>;
 
@@ -141,6 +142,9 @@ pub fn calibrate_subject(
     let bg0 = learn_background(frames, depth_scale, rays, &lab0)?;
     let (pts0, top_px) = gather(frames, depth_scale, rays, &lab0, &bg0)?;
     let cam0 = lab0.camera_position();
+    // standing on the floor, or on a box or platform (the start of a drop jump)
+    let stance0 = Stance::under(&pts0, bg0.supports());
+    let ground = stance0.ground;
 
     // stature: the top of the subject, unless the head leaves the image
     let (stature, measured) = match stature {
@@ -149,13 +153,14 @@ pub fn calibrate_subject(
             if top_px < 3 {
                 // the head is out of view: the stature from the legs (their length fitted with
                 // wide priors, then the proportions of the model)
-                (stature_from_legs(&pts0, &cam0), false)
+                (stature_from_legs(&pts0, &cam0, &stance0), false)
             } else {
                 let mut ys: Vec<f64> = pts0.iter().map(|p| p.y).collect();
                 let n = ys.len();
                 let top = *ys
                     .select_nth_unstable_by((n * 998) / 1000, f64::total_cmp)
-                    .1;
+                    .1
+                    - ground;
                 if !(1.0..=2.3).contains(&top) {
                     return Err(Error::Calibration(format!(
                     "subject calibration: the standing subject is {top:.2} m tall by the points; \
@@ -170,13 +175,13 @@ pub fn calibrate_subject(
     let leg: Vec<V3> = pts0
         .iter()
         .copied()
-        .filter(|p| p.y < standing_height(&base, Side::Right) + 0.15)
+        .filter(|p| p.y < ground + standing_height(&base, Side::Right) + 0.15)
         .collect();
     // facing: the hips and legs are wider than deep; the feet break the front/back symmetry
-    let yaw_axis = facing_candidates(&leg, stature);
+    let yaw_axis = facing_candidates(&leg, stature, ground);
     let mut best: Option<([f64; NP], FitStats, f64)> = None;
     for yaw in [yaw_axis, yaw_axis + std::f64::consts::PI] {
-        let (q, st) = static_fit(&base, &leg, &cam0, yaw);
+        let (q, st) = static_fit(&base, &leg, &cam0, yaw, &stance0);
         if best.as_ref().is_none_or(|b| st.cost < b.1.cost) {
             best = Some((q, st, yaw));
         }
@@ -191,6 +196,10 @@ pub fn calibrate_subject(
     let origin_cam = lab0.to_camera(&V3::new(mid.x, 0.0, mid.z));
     let lab = LabFrame::from_floor(&floor, &fwd_cam, &origin_cam)?;
     let background = learn_background(frames, depth_scale, rays, &lab)?;
+    let stance = Stance {
+        supports: Arc::new(background.supports()),
+        ..stance0
+    };
     let remap = |p: &V3| lab.to_lab(&lab0.to_camera(p));
     let leg: Vec<V3> = leg.iter().map(remap).collect();
     let cam = lab.camera_position();
@@ -202,11 +211,11 @@ pub fn calibrate_subject(
     // shape factors and pose, alternately
     let mut f = [1.0; NS];
     let mut shape = base.clone();
-    let mut st = refit(&shape, &leg, &cam, &mut q);
+    let mut st = refit(&shape, &leg, &cam, &mut q, &stance);
     for _ in 0..3 {
         f = fit_shape(&base, &f, &q, &leg, &cam, None);
         shape = scaled_shape(&base, &f);
-        st = refit(&shape, &leg, &cam, &mut q);
+        st = refit(&shape, &leg, &cam, &mut q, &stance);
     }
     let inlier_frac = st.inliers as f64 / st.used_points.max(1) as f64;
     if inlier_frac < 0.5 {
@@ -241,20 +250,20 @@ pub fn calibrate_subject(
 
 /// Stature (m) from the legs when the head is out of view: a standing fit of a 1.75 m model
 /// whose thigh and shank lengths are free (20 % prior), scaled by the model's leg proportions.
-fn stature_from_legs(pts: &[V3], cam: &V3) -> f64 {
+fn stature_from_legs(pts: &[V3], cam: &V3, stance: &Stance) -> f64 {
     let guess = 1.75;
     let base = BodyShape::from_stature(guess);
     let leg: Vec<V3> = pts
         .iter()
         .copied()
-        .filter(|p| p.y < standing_height(&base, Side::Right) + 0.25)
+        .filter(|p| p.y < stance.ground + standing_height(&base, Side::Right) + 0.25)
         .collect();
-    let yaw = facing_candidates(&leg, guess);
-    let (mut q, _) = static_fit(&base, &leg, cam, yaw);
+    let yaw = facing_candidates(&leg, guess, stance.ground);
+    let (mut q, _) = static_fit(&base, &leg, cam, yaw, stance);
     let mut f = [1.0; NS];
     for _ in 0..2 {
         f = fit_shape(&base, &f, &q, &leg, cam, Some(0.2));
-        refit(&scaled_shape(&base, &f), &leg, cam, &mut q);
+        refit(&scaled_shape(&base, &f), &leg, cam, &mut q, stance);
     }
     let ratio = (0.232 * f[0] + 0.249 * f[1]) / (0.232 + 0.249);
     (guess * ratio).clamp(1.2, 2.2)
@@ -306,10 +315,10 @@ fn gather(
 
 /// Yaw (about lab Y) of the subject's anterior axis, up to 180 deg: the minor horizontal axis
 /// of the points at hip and thigh height.
-fn facing_candidates(pts: &[V3], stature: f64) -> f64 {
+fn facing_candidates(pts: &[V3], stature: f64, ground: f64) -> f64 {
     let band: Vec<&V3> = pts
         .iter()
-        .filter(|p| p.y > 0.3 * stature && p.y < 0.55 * stature)
+        .filter(|p| p.y - ground > 0.3 * stature && p.y - ground < 0.55 * stature)
         .collect();
     if band.len() < 20 {
         return 0.0;
@@ -337,14 +346,62 @@ fn facing_candidates(pts: &[V3], stature: f64) -> f64 {
     }
 }
 
-fn calib_prior(arch: f64) -> Prior {
+/// Where the subject stands in the calibration frames.
+#[derive(Debug, Clone)]
+struct Stance {
+    /// Support surfaces of the scene (box and platform tops).
+    supports: Arc<Vec<Support>>,
+    /// Height of what the subject stands on: 0 on the floor, else a box or platform top, m.
+    ground: f64,
+    /// Height of the lowest subject points (2nd percentile), m.
+    low: f64,
+}
+
+impl Stance {
+    /// The support under the subject's points `pts` (lab) among `supports`. When the lowest
+    /// points are within 0.2 m above a support, the subject stands on it (a box top hides
+    /// the soles from the segmentation); when they are higher than that above every support
+    /// and more than 0.1 m above the floor, the subject stands on something the background
+    /// did not learn, with the soles at the lowest points.
+    fn under(pts: &[V3], supports: Vec<Support>) -> Stance {
+        let step = (pts.len() / 4000).max(1);
+        let mut ys: Vec<f64> = pts.iter().step_by(step).map(|p| p.y).collect();
+        let mut xs: Vec<f64> = pts.iter().step_by(step).map(|p| p.x).collect();
+        let mut zs: Vec<f64> = pts.iter().step_by(step).map(|p| p.z).collect();
+        if ys.is_empty() {
+            return Stance {
+                supports: Arc::new(supports),
+                ground: 0.0,
+                low: 0.0,
+            };
+        }
+        let k = ys.len() / 50;
+        let low = *ys.select_nth_unstable_by(k, f64::total_cmp).1;
+        let m = xs.len() / 2;
+        let cx = *xs.select_nth_unstable_by(m, f64::total_cmp).1;
+        let cz = *zs.select_nth_unstable_by(m, f64::total_cmp).1;
+        let support = support_height(&supports, cx, cz, low + 0.05);
+        let ground = if low - support < 0.2 || low < 0.1 {
+            support
+        } else {
+            low
+        };
+        Stance {
+            supports: Arc::new(supports),
+            ground,
+            low,
+        }
+    }
+}
+
+fn calib_prior(arch: f64, stance: &Stance) -> Prior {
     Prior {
         predicted: None,
         valgus: [0.0; 2],
         arch: [arch; 2],
-        supports: Default::default(),
-        lowest_point: None,
-        stance_ground: None,
+        supports: stance.supports.clone(),
+        lowest_point: Some(stance.low),
+        stance_ground: Some(stance.ground),
     }
 }
 
@@ -363,7 +420,13 @@ fn calib_cfg() -> FitConfig {
 }
 
 /// Standing pose fitted at the subject's place for a facing yaw.
-fn static_fit(shape: &BodyShape, pts: &[V3], cam: &V3, yaw: f64) -> ([f64; NP], FitStats) {
+fn static_fit(
+    shape: &BodyShape,
+    pts: &[V3],
+    cam: &V3,
+    yaw: f64,
+    stance: &Stance,
+) -> ([f64; NP], FitStats) {
     let mut xs: Vec<f64> = pts.iter().map(|p| p.x).collect();
     let mut zs: Vec<f64> = pts.iter().map(|p| p.z).collect();
     let m = xs.len() / 2;
@@ -372,12 +435,12 @@ fn static_fit(shape: &BodyShape, pts: &[V3], cam: &V3, yaw: f64) -> ([f64; NP], 
     let h = standing_height(shape, Side::Right);
     // the visible surface is in front of the body's axis: start a little behind it
     let back = V3::new(cx - cam.x, 0.0, cz - cam.z).normalize() * 0.05;
-    let mut q = standing_pose([cx + back.x, h, cz + back.z], yaw, 0.06);
-    let st = refit(shape, pts, cam, &mut q);
+    let mut q = standing_pose([cx + back.x, stance.ground + h, cz + back.z], yaw, 0.06);
+    let st = refit(shape, pts, cam, &mut q, stance);
     (q, st)
 }
 
-fn refit(shape: &BodyShape, pts: &[V3], cam: &V3, q: &mut [f64; NP]) -> FitStats {
+fn refit(shape: &BodyShape, pts: &[V3], cam: &V3, q: &mut [f64; NP], stance: &Stance) -> FitStats {
     let f32pts: Vec<[f32; 3]> = pts
         .iter()
         .map(|p| [p.x as f32, p.y as f32, p.z as f32])
@@ -391,7 +454,7 @@ fn refit(shape: &BodyShape, pts: &[V3], cam: &V3, q: &mut [f64; NP]) -> FitStats
         &f32pts,
         cam,
         None,
-        &calib_prior(arch.max(0.03)),
+        &calib_prior(arch.max(0.03), stance),
         &calib_cfg(),
     )
 }
