@@ -22,9 +22,17 @@ from kneesight.errors import CalibrationError, InputError, RecordingError, Track
 Progress = Callable[[int, int | None], None]
 """``progress(frames_done, frames_total_or_None)``."""
 
-QUIET_STANDING_S: tuple[float, ...] = (1.0, 0.5)
-"""Without a static trial, the first second of the trial calibrates the subject, or the first
-half second when the subject did not stand still for a whole second."""
+QUIET_MAX_S = 1.0
+"""Without a static trial, at most the first second of the trial calibrates the subject ..."""
+QUIET_MIN_S = 0.25
+"""... and only the quiet standing before the subject starts to move, at least this long."""
+MOTION_LAG_S = 0.1
+"""Motion is a depth change between frames this far apart ..."""
+MOTION_CHANGE_M = (0.05, 0.02)
+"""... larger than 5 cm or 0.02 z^2 m (about 5 sigma of a D435's depth noise at depth z) ..."""
+MOTION_FRACTION = (2.0, 0.004)
+"""... in more than twice the fraction of pixels that change so in the stillest frames of the
+first two seconds, plus 0.4 % of the pixels."""
 CALIBRATION_SOURCES = ("static recording", "subject file", "first quiet second of the trial")
 
 
@@ -155,6 +163,134 @@ def _first_frames(path: Path, n: float) -> Iterator[Any]:
         yield from islice(iter(rec), max(int(round(n)), 1))
 
 
+def moving_fraction(
+    depths: list[np.ndarray], depth_scale: float, lag: int, stride: int = 4
+) -> np.ndarray:
+    """Fraction of pixels whose depth changes by more than the motion threshold
+    (:data:`MOTION_CHANGE_M`) between frame ``i`` and frame ``i + lag``.
+
+    Parameters
+    ----------
+    depths : list of ndarray, each of shape (H, W), uint16
+        Depth frames.
+    depth_scale : float
+        Metres per depth unit.
+    lag : int
+        Frames between the compared frames (>= 1).
+    stride : int
+        Every ``stride``-th pixel in each direction is used.
+
+    Returns
+    -------
+    ndarray, shape (max(len(depths) - lag, 0),)
+        The fraction in [0, 1] for each frame pair ``(i, i + lag)``.
+    """
+    zs = [
+        np.asarray(d)[::stride, ::stride].astype(np.float32) * np.float32(depth_scale)
+        for d in depths
+    ]
+    out = np.zeros(max(len(zs) - lag, 0))
+    lo, k = MOTION_CHANGE_M
+    for i in range(out.size):
+        a, b = zs[i], zs[i + lag]
+        ok = (a > 0) & (b > 0)
+        moved = ok & (np.abs(b - a) > np.maximum(lo, k * a * a))
+        out[i] = moved.sum() / max(int(ok.sum()), 1)
+    return out
+
+
+def quiet_frames(depths: list[np.ndarray], depth_scale: float, fps: float, stride: int = 4) -> int:
+    """How many leading frames show the subject standing still (before they start to move).
+
+    The frames should span about two seconds: the stillest tenth of them sets the level of
+    change that noise and flying pixels cause.
+
+    Parameters
+    ----------
+    depths : list of ndarray, each of shape (H, W), uint16
+        The first frames of the trial.
+    depth_scale : float
+        Metres per depth unit.
+    fps : float
+        Frame rate, Hz.
+    stride : int
+        Every ``stride``-th pixel in each direction is used.
+
+    Returns
+    -------
+    int
+        Number of frames from the first one during which nothing moved (``len(depths)`` when
+        the subject stands still throughout).
+    """
+    lag = max(1, int(round(MOTION_LAG_S * fps)))
+    frac = moving_fraction(depths, depth_scale, lag, stride)
+    if frac.size == 0:
+        return len(depths)
+    times, plus = MOTION_FRACTION
+    limit = times * float(np.percentile(frac, 10)) + plus
+    moving = np.flatnonzero(frac > limit)
+    # pair (i, i + lag) changed: the motion began after frame i
+    return int(moving[0]) if moving.size else len(depths)
+
+
+def _calibrate_from_trial(
+    rec: Path, fps: float, stature_m: float | None
+) -> tuple[Any, dict[str, Any]]:
+    """Calibrate the subject from the quiet standing at the start of the trial.
+
+    The quiet standing is the frames before the subject starts to move (:func:`quiet_frames`),
+    at most :data:`QUIET_MAX_S` and at least :data:`QUIET_MIN_S` long. The subject may stand on
+    the floor or on a box or platform (a drop jump): the calibration finds the support under
+    them, and the lab origin is on the floor below the ankles in that stance.
+    """
+    from kneesight import tracking
+    from kneesight.tracking.calibration import MAX_FRAMES
+
+    n_max = max(int(round(QUIET_MAX_S * fps)), 1)
+    frames: list[Any] = []  # the first second, whole
+    small: list[np.ndarray] = []  # two seconds, every 4th pixel: to see when motion starts
+    for f in _first_frames(rec, 2.0 * fps):
+        if len(frames) < n_max:
+            frames.append(f)
+        small.append(np.ascontiguousarray(f.depth[::4, ::4]))
+    if not frames:
+        raise RecordingError(f"{rec}: the recording holds no depth frame")
+    n_quiet = quiet_frames(small, float(frames[0].depth_scale), fps, stride=1)
+    n_use = min(n_quiet, n_max)
+    seconds = n_use / fps
+    if seconds < QUIET_MIN_S:
+        raise CalibrationError(
+            f"{rec}: no static recording given and the subject moves from t = "
+            f"{seconds:.2f} s: the start of the trial holds less than {QUIET_MIN_S:g} s of "
+            "quiet standing to calibrate from; record a static standing trial and pass --static"
+        )
+    used = frames[:n_use]
+    step = max(1, -(-len(used) // MAX_FRAMES))  # spread over the whole quiet stretch
+    try:
+        cal = tracking.calibrate_subject(used[::step], stature_m=stature_m)
+    except CalibrationError as e:
+        raise CalibrationError(
+            f"{rec}: no static recording given and the quiet standing at the start of the "
+            f"trial (t = 0-{seconds:.2f} s) cannot calibrate the subject ({e}); record a static "
+            "standing trial and pass --static"
+        ) from None
+    t0 = float(used[0].timestamp_ms)
+    t1 = float(used[-1].timestamp_ms)
+    info = {
+        "source": CALIBRATION_SOURCES[2],
+        "path": str(rec),
+        "seconds_used": round((t1 - t0) / 1000.0 + 1.0 / fps, 3),
+        "frames_used": [int(used[0].frame_number), int(used[-1].frame_number)],
+        "note": (
+            f"no static trial: the subject model was sized from the first "
+            f"{(t1 - t0) / 1000.0 + 1.0 / fps:.2f} s of the trial (quiet standing before the "
+            "subject starts to move); the lab origin is on the floor below the ankles in that "
+            "stance (below the box when the trial starts on one)"
+        ),
+    }
+    return cal, info
+
+
 def analyze(
     recording: str | Path,
     static: str | Path | None = None,
@@ -175,8 +311,9 @@ def analyze(
         the static alignment.
     subject : str or Path, optional
         A saved subject calibration (``SubjectCalibration.save``) instead of ``static``.
-        With neither, the first second of the trial (quiet standing on the box) calibrates
-        the subject, and the result says so.
+        With neither, the quiet standing at the start of the trial (at most its first second,
+        before the subject starts to move; on the floor or on the box) calibrates the subject,
+        and the result says so.
     sex : {"female", "male"}, optional
         Selects the FPPA normal range (the wider female range when not given).
     stature_m : float, optional
@@ -214,31 +351,7 @@ def analyze(
         cal = tracking.calibrate_subject(st, stature_m=stature_m)
         cal_info = {"source": "static recording", "path": str(st)}
     else:
-        found = None
-        errors = []
-        for seconds in QUIET_STANDING_S:
-            try:
-                frames = list(_first_frames(rec, fps * seconds))
-                found = tracking.calibrate_subject(frames, stature_m=stature_m)
-                break
-            except CalibrationError as e:
-                errors.append(f"first {seconds:g} s: {e}")
-        if found is None:
-            raise CalibrationError(
-                f"{rec}: no static recording given and the start of the trial cannot "
-                f"calibrate the subject ({'; '.join(errors)}); record a static standing trial "
-                "and pass --static"
-            )
-        cal = found
-        cal_info = {
-            "source": "first quiet second of the trial",
-            "path": str(rec),
-            "seconds_used": seconds,
-            "note": (
-                f"no static trial: the subject model was sized from the first {seconds:g} s "
-                "of the trial (quiet standing before the drop)"
-            ),
-        }
+        cal, cal_info = _calibrate_from_trial(rec, fps, stature_m)
     sex = sex or _calibration_sex(cal)
     given = None
     if subject is not None:
