@@ -195,3 +195,23 @@ def test_without_static_the_box_stance_calibrates_the_drop_jump(
     assert true_y > phantom["box_height"]
     mid_x = np.nanmedian((0.5 * (col("ajc_l_x") + col("ajc_r_x")))[quiet])
     assert abs(mid_x) < 0.05
+
+
+def test_quiet_standing_ends_where_the_subject_starts_to_move() -> None:
+    """The motion detector that picks the calibration frames without a static trial: depth
+    noise and dropouts are not motion; a body part moving at 0.75 m/s (stepping off a box)
+    is."""
+    from kneesight.analysis.recording import quiet_frames
+
+    rng = np.random.default_rng(0)
+    fps, start = 30.0, 20
+    frames = []
+    for k in range(60):
+        z = 2000.0 + rng.normal(0.0, 12.0, (120, 160))  # mm: D435-like noise at 2 m
+        z[rng.random(z.shape) < 0.002] = 0.0  # dropouts
+        shift = 25.0 * max(k - start, 0)  # the "subject" starts moving at frame 20
+        z[30:90, 60:100] = 1800.0 + shift + rng.normal(0.0, 12.0, (60, 40))
+        frames.append(np.clip(z, 0, 65535).astype(np.uint16))
+    n = quiet_frames(frames, 0.001, fps)
+    assert start - 3 <= n <= start
+    assert quiet_frames(frames[:start], 0.001, fps) == start  # still throughout
