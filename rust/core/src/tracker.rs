@@ -13,7 +13,6 @@ use crate::error::Result;
 use crate::fit::{DepthView, FitConfig, FitStats, Fitter, Prior};
 use crate::fit_terms::{support_height, Support};
 use crate::model::{side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
-use crate::segment::PatchKind;
 use crate::segment::{
     find_subject, learn_background, roi_from_bounds, segment_subject, Background, LabBounds,
     SubjectPoints,
@@ -183,7 +182,7 @@ impl Tracker {
             noise: 0.01,
             lowest: None,
             stance_ground: None,
-            supports: Arc::new(supports_of(&cal_bg)),
+            supports: Arc::new(cal_bg.supports()),
             bg: cal_bg,
             scene_learnt: false,
         }
@@ -194,7 +193,7 @@ impl Tracker {
         self.history.clear();
         self.misses = 0;
         self.bg = self.cal.background.clone();
-        self.supports = Arc::new(supports_of(&self.bg));
+        self.supports = Arc::new(self.bg.supports());
         self.scene_learnt = false;
     }
 
@@ -205,7 +204,7 @@ impl Tracker {
         if let Ok(b) = learn_background(&[depth], depth_scale, rays, &self.cal.lab) {
             self.bg.patches.extend(b.patches);
         }
-        self.supports = Arc::new(supports_of(&self.bg));
+        self.supports = Arc::new(self.bg.supports());
     }
 
     fn prior(&self, predicted: Option<[f64; NP]>) -> Prior {
@@ -602,36 +601,3 @@ impl Tracker {
     }
 }
 
-/// Support surfaces: horizontal background patches (box tops), and the tops of box-like
-/// vertical faces (standing on the floor, 0.1-1 m high), extruded 0.6 m behind the face: from
-/// a camera at hip height the top of a box the subject stands on is barely visible.
-fn supports_of(bg: &Background) -> Vec<Support> {
-    let mut out = Vec::new();
-    for p in &bg.patches {
-        let mut x = (f64::INFINITY, f64::NEG_INFINITY);
-        let mut z = x;
-        let mut y = (f64::INFINITY, f64::NEG_INFINITY);
-        let behind = if p.kind == PatchKind::Vertical {
-            -p.plane.normal * 0.6
-        } else {
-            V3::zeros()
-        };
-        for u in [p.u_range.0, p.u_range.1] {
-            for v in [p.v_range.0, p.v_range.1] {
-                for d in [V3::zeros(), behind] {
-                    let c = p.origin + p.axis_u * u + p.axis_v * v + d;
-                    x = (x.0.min(c.x), x.1.max(c.x));
-                    z = (z.0.min(c.z), z.1.max(c.z));
-                    y = (y.0.min(c.y), y.1.max(c.y));
-                }
-            }
-        }
-        let top = match p.kind {
-            PatchKind::Horizontal if p.plane.normal.y.abs() > 0.9 => 0.5 * (y.0 + y.1),
-            PatchKind::Vertical if y.0 < 0.1 && (0.1..1.0).contains(&y.1) => y.1,
-            _ => continue,
-        };
-        out.push(Support { y: top, x, z });
-    }
-    out
-}
