@@ -152,7 +152,7 @@ impl Background {
     /// faces (standing on the floor, 0.1-1 m high), extruded 0.6 m behind the face: from a
     /// camera at hip height the top of a box the subject stands on is barely visible.
     pub fn supports(&self) -> Vec<Support> {
-        let mut out = Vec::new();
+        let mut out: Vec<(Support, &Patch)> = Vec::new();
         for p in &self.patches {
             let mut x = (f64::INFINITY, f64::NEG_INFINITY);
             let mut z = x;
@@ -177,9 +177,35 @@ impl Background {
                 PatchKind::Vertical if y.0 < 0.1 && (0.1..1.0).contains(&y.1) => y.1,
                 _ => continue,
             };
-            out.push(Support { y: top, x, z });
+            out.push((Support { y: top, x, z }, p));
         }
-        out
+        // a face learnt twice (from the median of the calibration frames and from one trial
+        // frame, whose noise and flying pixels stretch its extent by centimetres): the same
+        // plane, overlapping, is the same box: its lower top is the better bounded one
+        let same_face = |a: &Patch, b: &Patch| {
+            a.kind == PatchKind::Vertical
+                && b.kind == PatchKind::Vertical
+                && a.plane.normal.dot(&b.plane.normal) > 10f64.to_radians().cos()
+                && (a.plane.offset - b.plane.offset).abs() < 0.05
+        };
+        let tops: Vec<f64> = out
+            .iter()
+            .map(|(s, p)| {
+                out.iter()
+                    .filter(|(o, q)| {
+                        same_face(p, q)
+                            && o.x.0 <= s.x.1
+                            && s.x.0 <= o.x.1
+                            && o.z.0 <= s.z.1
+                            && s.z.0 <= o.z.1
+                    })
+                    .fold(s.y, |m, (o, _)| m.min(o.y))
+            })
+            .collect();
+        out.iter()
+            .zip(tops)
+            .map(|((s, _), y)| Support { y, ..*s })
+            .collect()
     }
 }
 
