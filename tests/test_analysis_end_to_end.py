@@ -163,10 +163,16 @@ def test_without_static_the_box_stance_calibrates_the_drop_jump(
     # only the quiet standing: the subject steps off the box at 0.5 s
     assert 0.25 <= cal["seconds_used"] <= 0.55
     assert "origin" in cal["note"]
+    # on the box the head leaves the image: the stature is estimated from the legs, and the
+    # result says so and how to do better
+    assert cal["stature"].startswith("estimated from the legs")
+    assert abs(cal["stature_m"] - 1.70) < 0.1 * 1.70
+    assert any("--stature" in w for w in s["warnings"])
     assert s["frames"]["tracked"] >= 0.95 * s["frames"]["total"]
     for key, t_true in phantom["events"].items():
         assert s["events"][key] is not None, (key, s["unmeasured"])
-        assert abs(s["events"][key] - t_true) <= 2.0 / FPS + 1e-6, (key, s["events"][key], t_true)
+        # within 2 frames (the summary rounds times to 0.1 ms)
+        assert abs(s["events"][key] - t_true) <= 2.0 / FPS + 1e-4, (key, s["events"][key], t_true)
 
     with (out / "kinematics.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))

@@ -352,6 +352,8 @@ def analyze(
         cal_info = {"source": "static recording", "path": str(st)}
     else:
         cal, cal_info = _calibrate_from_trial(rec, fps, stature_m)
+    if sub is None:
+        cal_info.update(_stature_info(cal, stature_m))
     sex = sex or _calibration_sex(cal)
     given = None
     if subject is not None:
@@ -379,12 +381,35 @@ def analyze(
     result.data_quality["dof_sd_deg"] = {
         k: round(float(np.median(v)), 2) for k, v in sorted(dof_sd.items()) if v
     }
+    if cal_info.get("stature") == STATURE_FROM_LEGS:
+        result.warnings.append(
+            f"{cal_info['path']}: the head is out of view in the calibration frames: the "
+            f"stature ({cal_info['stature_m']:.2f} m) and with it the segment lengths were "
+            "estimated from the legs; pass the subject's stature (--stature) for accurate "
+            "joint angles"
+        )
     if result.frames["tracked"] == 0:
         result.warnings.append(
             f"{rec}: the skeleton was not tracked in any frame (no person found?): nothing "
             "could be measured"
         )
     return result
+
+
+STATURE_FROM_LEGS = (
+    "estimated from the legs (the head is out of view; within about 10 % on phantoms)"
+)
+
+
+def _stature_info(cal: Any, given: float | None) -> dict[str, Any]:
+    """The stature the model was sized from, and where it came from."""
+    if given is not None:
+        how = "given"
+    elif bool(getattr(cal, "stature_measured", False)):
+        how = "measured from the points (top of the head)"
+    else:
+        how = STATURE_FROM_LEGS
+    return {"stature_m": round(float(cal.stature_m), 3), "stature": how}
 
 
 def _calibration_sex(cal: Any) -> str | None:
