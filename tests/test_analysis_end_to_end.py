@@ -221,3 +221,25 @@ def test_quiet_standing_ends_where_the_subject_starts_to_move() -> None:
     n = quiet_frames(frames, 0.001, fps)
     assert start - 3 <= n <= start
     assert quiet_frames(frames[:start], 0.001, fps) == start  # still throughout
+
+
+def test_without_static_a_trial_that_starts_moving_is_a_clear_error(
+    phantom: dict[str, Any], capsys
+) -> None:
+    """Without a static trial the start of the trial must hold some quiet standing: a trial
+    in which something moves from the first frames is refused with a message naming it."""
+    with open_recording(phantom["static"]) as rec:
+        first = next(iter(rec))
+    base = first.depth.astype(np.float64)
+    path = phantom["dir"] / "moving.db3"
+    with RecordingWriter(path, first.intrinsics, depth_scale=first.depth_scale, fps=FPS) as wr:
+        for k in range(2 * FPS):
+            z = base.copy()
+            if k >= 3:  # a block sweeping across the image at 1.5 m/s from frame 3
+                u0 = 100 + 12 * k
+                z[150:400, u0 : u0 + 120] = 1800.0
+            wr.write(z.astype(np.uint16), frame_number=k + 1, timestamp_ms=1000.0 * k / FPS)
+    code = main(["analyze", str(path), "--out", str(phantom["dir"] / "moving_out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "moving.db3" in err and "quiet standing" in err, err
+    assert "--static" in err and "Traceback" not in err

@@ -30,9 +30,10 @@ MOTION_LAG_S = 0.1
 """Motion is a depth change between frames this far apart ..."""
 MOTION_CHANGE_M = (0.05, 0.02)
 """... larger than 5 cm or 0.02 z^2 m (about 5 sigma of a D435's depth noise at depth z) ..."""
-MOTION_FRACTION = (2.0, 0.004)
+MOTION_FRACTION = (2.0, 0.004, 0.02)
 """... in more than twice the fraction of pixels that change so in the stillest frames of the
-first two seconds, plus 0.4 % of the pixels."""
+first two seconds, plus 0.4 % of the pixels, or in more than 2 % of the pixels (when something
+moves throughout, the stillest frames move too)."""
 CALIBRATION_SOURCES = ("static recording", "subject file", "first quiet second of the trial")
 
 
@@ -203,7 +204,7 @@ def quiet_frames(depths: list[np.ndarray], depth_scale: float, fps: float, strid
     """How many leading frames show the subject standing still (before they start to move).
 
     The frames should span about two seconds: the stillest tenth of them sets the level of
-    change that noise and flying pixels cause.
+    change that noise and flying pixels cause (:data:`MOTION_FRACTION`).
 
     Parameters
     ----------
@@ -226,8 +227,8 @@ def quiet_frames(depths: list[np.ndarray], depth_scale: float, fps: float, strid
     frac = moving_fraction(depths, depth_scale, lag, stride)
     if frac.size == 0:
         return len(depths)
-    times, plus = MOTION_FRACTION
-    limit = times * float(np.percentile(frac, 10)) + plus
+    times, plus, most = MOTION_FRACTION
+    limit = min(times * float(np.percentile(frac, 10)) + plus, most)
     moving = np.flatnonzero(frac > limit)
     # pair (i, i + lag) changed: the motion began after frame i
     return int(moving[0]) if moving.size else len(depths)
