@@ -191,3 +191,12 @@ def test_bad_input_is_named():
         scene.LabFrame(np.diag([1.0, 1.0, -1.0]), np.zeros(3))
     with pytest.raises(CalibrationError, match="depth"):
         scene.learn_background([blank], lab)
+
+
+def test_lab_from_camera_is_the_homogeneous_transform():
+    rot = np.array([[0.0, 0.0, -1.0], [0.0, -1.0, 0.0], [-1.0, 0.0, 0.0]])
+    lab = scene.LabFrame(rot, np.array([2.0, 1.0, 0.0]))
+    m = lab.lab_from_camera
+    p = np.array([[0.1, 0.2, 2.0]])
+    np.testing.assert_allclose(p @ m[:3, :3].T + m[:3, 3], lab.to_lab(p))
+    np.testing.assert_allclose(m[3], [0.0, 0.0, 0.0, 1.0])

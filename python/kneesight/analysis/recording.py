@@ -423,15 +423,6 @@ def _camera(info: dict[str, Any], tracker: Any) -> dict[str, Any]:
     intr = {
         k: getattr(i, k) for k in ("width", "height", "fx", "fy", "ppx", "ppy", "model", "coeffs")
     }
-    lab = getattr(tracker, "lab_frame", None)
-    m = None
-    for name in ("lab_from_camera", "matrix", "transform"):
-        if lab is not None and getattr(lab, name, None) is not None:
-            m = np.asarray(getattr(lab, name), dtype=np.float64)
-            break
-    if m is None and lab is not None and np.shape(lab) == (4, 4):
-        m = np.asarray(lab, dtype=np.float64)
     out: dict[str, Any] = {"intrinsics": intr, "depth_scale": info["depth_scale"]}
-    if m is not None and m.shape == (4, 4):
-        out["lab_from_camera"] = m.tolist()
+    out["lab_from_camera"] = tracker.lab_frame.lab_from_camera.tolist()
     return out

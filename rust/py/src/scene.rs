@@ -87,6 +87,19 @@ impl PyLabFrame {
         arr3(py, &self.inner.translation)
     }
 
+    /// 4x4 homogeneous transform taking camera coordinates to lab coordinates.
+    #[getter]
+    fn lab_from_camera<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let (r, t) = (self.inner.rotation, self.inner.translation);
+        Array2::from_shape_fn((4, 4), |(i, j)| match (i, j) {
+            (3, 3) => 1.0,
+            (3, _) => 0.0,
+            (_, 3) => t[i],
+            _ => r[(i, j)],
+        })
+        .into_pyarray(py)
+    }
+
     #[getter]
     fn camera_position<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         arr3(py, &self.inner.camera_position())
