@@ -121,6 +121,9 @@ pub struct TrackerConfig {
     /// When the lowest subject points are within this height of the support, the subject
     /// stands on it and the lowest sole is held on it, m.
     pub stance_reach: f64,
+    /// Standing on a support (the lowest points within `stance_reach` of it), the trunk cut is
+    /// no higher than over a pelvis at a straight leg's height above the support.
+    pub stance_trunk_cut: bool,
 }
 
 impl Default for TrackerConfig {
@@ -141,6 +144,7 @@ impl Default for TrackerConfig {
             fast_velocity: 0.8,
             trunk_cut: 0.2,
             stance_reach: 0.1,
+            stance_trunk_cut: true,
         }
     }
 }
@@ -338,7 +342,10 @@ impl Tracker {
         // the legs and the lower trunk: drop what is well above the pelvis
         let k0 = Kinematics::new(&q0, &self.cal.shape);
         let pl = &self.cal.shape.pelvis;
-        let top = k0.pelvis_o.y + pl.centre[1] + self.cfg.trunk_cut * pl.semi[1];
+        let mut top = k0.pelvis_o.y + pl.centre[1] + self.cfg.trunk_cut * pl.semi[1];
+        if self.cfg.stance_trunk_cut {
+            top = top.min(self.stance_trunk_top(&q0, &k0).unwrap_or(f64::INFINITY));
+        }
         let points: &mut Vec<[f32; 3]> = &mut self.pts.points;
         points.retain(|p| (p[1] as f64) < top);
         if points.len() < self.cfg.min_points {
@@ -398,6 +405,35 @@ impl Tracker {
             self.miss();
         }
         Ok(out)
+    }
+
+    /// The highest the trunk cut may be when the subject stands (lab y, m), or `None` when the
+    /// lowest subject points do not reach down to the support under the pelvis.
+    ///
+    /// A cut that follows a pelvis predicted too high takes in more of the trunk, which pulls
+    /// the pelvis higher still; the legs then bend and the feet point down to reach the floor
+    /// (seen after landings, when the subject stands up). Over a support, no pelvis is higher
+    /// than a straight leg's standing height.
+    fn stance_trunk_top(&self, q0: &[f64; NP], k0: &Kinematics) -> Option<f64> {
+        let pts = &self.pts.points;
+        if pts.is_empty() {
+            return None;
+        }
+        let step = (pts.len() / 64).max(1);
+        let mut ys: Vec<f64> = pts.iter().step_by(step).map(|p| p[1] as f64).collect();
+        let k = ys.len() / 50;
+        let low = *ys.select_nth_unstable_by(k, f64::total_cmp).1;
+        let shape = &self.cal.shape;
+        let leg = Side::BOTH
+            .map(|s| crate::model::standing_height(shape, s))
+            .into_iter()
+            .fold(0.0, f64::max);
+        // the highest support under the pelvis: stepping off a box, the lowest points are the
+        // foot reaching down while the subject still stands on the box
+        let ground = support_height(&self.supports, q0[0], q0[2], k0.pelvis_o.y - 0.5 * leg);
+        (low - ground < self.cfg.stance_reach).then(|| {
+            ground + leg + shape.pelvis.centre[1] + self.cfg.trunk_cut * shape.pelvis.semi[1]
+        })
     }
 
     /// A fit configuration with residual scales set by the current depth noise.
@@ -600,4 +636,3 @@ impl Tracker {
         }
     }
 }
-
