@@ -15,7 +15,7 @@
 
 use nalgebra::{Matrix3, Rotation3, Vector3};
 
-use crate::angles::{joint_rotation, Joint, Side};
+use crate::angles::{joint_angles, joint_rotation, Joint, Side};
 use crate::shape::{BodyShape, Corr};
 
 type V3 = Vector3<f64>;
@@ -189,6 +189,29 @@ fn deg(v: [f64; 3]) -> [f64; 3] {
 }
 
 impl Kinematics {
+    /// Clinical hip, knee and ankle angles of one leg in degrees (`angles::joint_angles` of the
+    /// relative segment rotations).
+    pub fn leg_angles(&self, side: Side) -> [[f64; 3]; 3] {
+        let i = side_index(side);
+        [
+            joint_angles(
+                Joint::Hip,
+                side,
+                &(self.r_pelvis.transpose() * self.r_thigh[i]),
+            ),
+            joint_angles(
+                Joint::Knee,
+                side,
+                &(self.r_thigh[i].transpose() * self.r_shank[i]),
+            ),
+            joint_angles(
+                Joint::Ankle,
+                side,
+                &(self.r_shank[i].transpose() * self.r_foot[i]),
+            ),
+        ]
+    }
+
     /// Forward kinematics of parameters `q` for the shape `shape`.
     pub fn new(q: &[f64; NP], shape: &BodyShape) -> Kinematics {
         let pelvis_o = V3::new(q[0], q[1], q[2]);
@@ -349,7 +372,6 @@ pub fn standing_height(shape: &BodyShape, side: Side) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::angles::joint_angles;
 
     fn pose() -> [f64; NP] {
         let mut q = standing_pose([0.1, 0.95, -0.05], 0.3, 0.06);
@@ -373,17 +395,7 @@ mod tests {
         for side in Side::BOTH {
             let i = side_index(side);
             let b = side_base(side);
-            let hip = joint_angles(Joint::Hip, side, &(k.r_pelvis.transpose() * k.r_thigh[i]));
-            let knee = joint_angles(
-                Joint::Knee,
-                side,
-                &(k.r_thigh[i].transpose() * k.r_shank[i]),
-            );
-            let ankle = joint_angles(
-                Joint::Ankle,
-                side,
-                &(k.r_shank[i].transpose() * k.r_foot[i]),
-            );
+            let [hip, knee, ankle] = k.leg_angles(side);
             for j in 0..3 {
                 assert!((hip[j] - q[b + j].to_degrees()).abs() < 1e-9);
                 assert!((knee[j] - q[b + 3 + j].to_degrees()).abs() < 1e-9);

@@ -6,7 +6,7 @@
 
 use nalgebra::{Matrix3, Vector3};
 
-use crate::angles::{fppa, joint_angles, Joint, Side};
+use crate::angles::{fppa, Side};
 use crate::calibrate::SubjectCalibration;
 use crate::camera::{check_scale, RayTable};
 use crate::error::Result;
@@ -582,17 +582,7 @@ impl Tracker {
             }
             let b = side_base(side);
             let v = &mut values[i * SIDE_VALUES..(i + 1) * SIDE_VALUES];
-            let hip = joint_angles(Joint::Hip, side, &(k.r_pelvis.transpose() * k.r_thigh[i]));
-            let knee = joint_angles(
-                Joint::Knee,
-                side,
-                &(k.r_thigh[i].transpose() * k.r_shank[i]),
-            );
-            let ankle = joint_angles(
-                Joint::Ankle,
-                side,
-                &(k.r_shank[i].transpose() * k.r_foot[i]),
-            );
+            let [hip, knee, ankle] = k.leg_angles(side);
             let ok = |p: usize| st.sd[b + p].is_finite() && st.sd[b + p] <= max_sd;
             for j in 0..3 {
                 v[j] = if ok(HIP + j) { hip[j] } else { f64::NAN };
