@@ -54,10 +54,17 @@ impl Patch {
         }
         let q = p - self.origin;
         let (a, b) = (q.dot(&self.axis_u), q.dot(&self.axis_v));
-        a >= self.u_range.0 - margin
-            && a <= self.u_range.1 + margin
-            && b >= self.v_range.0 - margin
-            && b <= self.v_range.1 + margin
+        let (mut lo, mut hi) = (self.v_range.0 - margin, self.v_range.1 + margin);
+        if d < -tol && self.kind == PatchKind::Vertical {
+            // behind a face only what is below its top edge is hidden by it: above it stand
+            // the feet of someone on the box
+            if self.axis_v.y > 0.9 {
+                hi = self.v_range.1;
+            } else if self.axis_v.y < -0.9 {
+                lo = self.v_range.0;
+            }
+        }
+        a >= self.u_range.0 - margin && a <= self.u_range.1 + margin && b >= lo && b <= hi
     }
 
     /// Area of the extent rectangle, m^2.

@@ -666,7 +666,10 @@ fn bounding_spheres(shape: &BodyShape, k: &Kinematics) -> [(V3, f64); 9] {
             Seg::Foot(s) => {
                 let f = &shape.foot[side_index(s)];
                 let c = V3::new(0.5 * f.length - f.heel, -f.ankle_height, 0.0);
-                let h = f.top_ends[0].max(f.top_ends[1]).max(k.arch[side_index(s)]);
+                let h = f.top_ends[0]
+                    .max(f.top_ends[1])
+                    .max(f.ankle_top())
+                    .max(k.arch[side_index(s)]);
                 let rad = (0.25 * f.length * f.length + h * h + f.width[1] * f.width[1]).sqrt();
                 (o + r * c, rad + f.cz.abs())
             }

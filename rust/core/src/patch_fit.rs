@@ -149,6 +149,18 @@ pub(crate) fn split_patches(
             let (a, b) = puv[k];
             (a0, a1, b0, b1) = (a0.min(a), a1.max(a), b0.min(b), b1.max(b));
         }
+        let kind = classify(&fit);
+        if kind == PatchKind::Vertical && pv.dot(&ctx.floor.normal).abs() > 0.9 {
+            // a face's top edge is straight: feet standing at the front edge of a box are
+            // coplanar with its face and would raise the top locally (by their height)
+            let uv: Vec<(f64, f64)> = inside.iter().map(|&k| puv[k]).collect();
+            let v_up = pv.dot(&ctx.floor.normal) > 0.0;
+            match top_edge(&uv, v_up) {
+                Some(t) if v_up => b1 = t,
+                Some(t) => b0 = t,
+                None => {}
+            }
+        }
         let patch = Patch {
             plane: fit,
             origin: porigin,
@@ -156,7 +168,7 @@ pub(crate) fn split_patches(
             axis_v: pv,
             u_range: (a0, a1),
             v_range: (b0, b1),
-            kind: classify(&fit),
+            kind,
         };
         // sampled points over the points a full rectangle at this range and slant would give
         let centre = inside.iter().map(|&k| on[k]).sum::<Vector3<f64>>() / inside.len() as f64;
@@ -188,6 +200,30 @@ pub(crate) fn split_patches(
         }
     }
     (out, explained)
+}
+
+/// Width of the columns in which a vertical face's top edge is measured, m.
+const EDGE_COLUMN: f64 = 0.04;
+
+/// The top edge of a vertical face from its in-plane points `(u, v)` (`v_up`: whether `v`
+/// grows upward): the median over columns of `EDGE_COLUMN` width of each column's highest
+/// point, so that something narrow on the edge (feet, a hand) does not raise it. `None` with
+/// fewer than three columns.
+fn top_edge(uv: &[(f64, f64)], v_up: bool) -> Option<f64> {
+    let sign = if v_up { 1.0 } else { -1.0 };
+    let mut cols: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+    for &(u, v) in uv {
+        let c = (u / EDGE_COLUMN).floor() as i64;
+        let e = cols.entry(c).or_insert(f64::NEG_INFINITY);
+        *e = e.max(sign * v);
+    }
+    if cols.len() < 3 {
+        return None;
+    }
+    let mut tops: Vec<f64> = cols.into_values().collect();
+    let mid = tops.len() / 2;
+    let m = *tops.select_nth_unstable_by(mid, f64::total_cmp).1;
+    Some(sign * m)
 }
 
 /// A planar piece before the structure test.

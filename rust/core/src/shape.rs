@@ -21,6 +21,9 @@ use nalgebra::Vector3;
 
 type V3 = Vector3<f64>;
 
+/// Rise of the dorsum over the ankle joint centre above the ankle height, in foot lengths.
+pub const ANKLE_RISE: f64 = 0.095;
+
 /// A thigh or shank: length and elliptical sections at t = 0 (proximal), 0.5, 1 (distal).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimbShape {
@@ -48,7 +51,7 @@ pub struct FootShape {
     /// Foot width at the heel and at the forefoot (75 % of length), m.
     pub width: [f64; 2],
     /// Dorsal height above the sole at the heel end and at the toe end, m (the mid-length height
-    /// is the arch degree of freedom).
+    /// is the arch degree of freedom; over the ankle it is [`FootShape::ankle_top`]).
     pub top_ends: [f64; 2],
     /// Lateral offset of the foot midline from the ankle joint centre (positive lateral), m.
     pub cz: f64,
@@ -111,7 +114,7 @@ impl BodyShape {
             heel: 0.045 * s,
             ankle_height: 0.039 * stature,
             width: [0.06 * s, 0.095 * s],
-            top_ends: [0.075 * s, 0.022 * s],
+            top_ends: [0.04 * s, 0.022 * s],
             cz: 0.0,
         };
         BodyShape {
@@ -218,15 +221,31 @@ impl LimbShape {
 }
 
 impl FootShape {
+    /// Dorsal height over the ankle joint centre, m: the anterior ankle (talus, the extensor
+    /// tendons) stands above the joint centre by a little under a tenth of the foot length.
+    pub fn ankle_top(&self) -> f64 {
+        self.ankle_height + ANKLE_RISE * self.length
+    }
+
     /// Dorsal height above the sole at foot coordinate `x` (m from the heel end) for an arch
     /// height `arch`; returns (height, d/dx, d/darch).
+    ///
+    /// Piecewise linear through the heel end (`top_ends[0]`), the ankle ([`Self::ankle_top`]
+    /// over the joint centre), mid-length (`arch`) and the toe end (`top_ends[1]`).
     pub fn top(&self, x: f64, arch: f64) -> (f64, f64, f64) {
         let half = 0.5 * self.length;
         let x = x.clamp(0.0, self.length);
-        if x <= half {
-            let s = x / half;
-            let h = self.top_ends[0] + (arch - self.top_ends[0]) * s;
-            (h, (arch - self.top_ends[0]) / half, s)
+        // the ankle knot lies between the heel end and mid-length
+        let xa = self.heel.clamp(0.05 * self.length, 0.8 * half);
+        let ha = self.ankle_top();
+        if x <= xa {
+            let s = x / xa;
+            let h = self.top_ends[0] + (ha - self.top_ends[0]) * s;
+            (h, (ha - self.top_ends[0]) / xa, 0.0)
+        } else if x <= half {
+            let s = (x - xa) / (half - xa);
+            let h = ha + (arch - ha) * s;
+            (h, (arch - ha) / (half - xa), s)
         } else {
             let s = (x - half) / half;
             let h = arch + (self.top_ends[1] - arch) * s;
