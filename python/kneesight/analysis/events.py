@@ -345,8 +345,8 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         for side in ("l", "r"):
             c = _first(np.isfinite(ajc[side]) & (ajc[side] < ground + LOW_M), start)
             if c is not None:
-                rows[side] = (max(c - search, start), min(c + search, n - 1))
-                per_side[side] = _velocity_jump(t, [toe[side]], *rows[side], half)
+                rows[side] = (max(c - search, start), min(c + 2, n - 1))
+                per_side[side] = _velocity_jump(t, [ajc[side]], *rows[side], half)
         times = [v for v in per_side.values() if v is not None]
         if not times:
             return None, per_side
@@ -356,10 +356,10 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             # early bias from taking the earlier of two noisy times)
             lo = min(r[0] for r in rows.values())
             hi = max(r[1] for r in rows.values())
-            joint = _velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half)
+            joint = _velocity_jump(t, [ajc["l"], ajc["r"]], lo, hi, half)
             tc = joint if joint is not None else tc
         row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
-        return (row, tc, "ball-of-foot height (velocity jump at touch-down)"), per_side
+        return (row, tc, "ankle height (velocity jump at touch-down)"), per_side
 
     assert first_high is not None  # ic_c was found after it
     ic, ev.contact_s = first_contact(first_high)
@@ -370,8 +370,21 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         return ev
     ic_row = ic[0]
 
-    # take-off: the lower foot leaves its ground level after the landing
-    to_c = _first(ok & (foot > ground + LOW_M), ic_row + _frames(0.1, fps, 2))
+    # take-off: the last frame near the ground before both feet are clearly in the air (high
+    # in two consecutive tracked frames: a fit stuck a few cm up is not a flight)
+    start = ic_row + _frames(0.1, fps, 2)
+    rows_ok = np.flatnonzero(ok)
+    high_ok = (foot[rows_ok] > ground + HIGH_M).astype(np.int8)
+    both = rows_ok[:-1][(high_ok[:-1] & high_ok[1:]) > 0]
+    airborne = both[both >= start]
+    to_c = None
+    if airborne.size:
+        near = np.flatnonzero(
+            ok[start : airborne[0]] & (foot[start : airborne[0]] < ground + LOW_M)
+        )
+        to_c = start + int(near[-1]) + 1 if near.size else None
+    if to_c is None:
+        to_c = _first(ok & (foot > ground + LOW_M), start)
     to = None
     if to_c is not None:
         lo, hi = max(to_c - search, ic_row + 1), min(to_c + 2 * search, n - 1)
