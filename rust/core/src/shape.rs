@@ -91,23 +91,27 @@ pub struct BodyShape {
 
 impl BodyShape {
     /// Anthropometric starting shape for a stature in metres (segment lengths after Winter
-    /// 2009 / de Leva 1996 proportions; girths of an average adult scaled with stature).
+    /// 2009 / de Leva 1996 proportions). The limb sections are a template of an average adult
+    /// (ANSUR II girths as fractions of stature, both sexes averaged, with the quadriceps,
+    /// hamstring and calf masses: the sections fitted by least squares to the anatomical
+    /// surface of such a leg), scaled with stature; the calibration scales them per subject.
     pub fn from_stature(stature: f64) -> BodyShape {
         let s = stature / 1.75;
+        let m = |v: [f64; 3]| v.map(|x| x * 0.001 * s);
         let thigh = LimbShape {
             // de Leva (1996): 0.243 H in men, 0.212 H in women; the calibration refines it
             length: 0.232 * stature,
-            cx: [0.0, 0.005 * s, 0.0],
-            cz: [0.025 * s, 0.01 * s, 0.0],
-            ax: [0.085 * s, 0.065 * s, 0.05 * s],
-            az: [0.085 * s, 0.065 * s, 0.052 * s],
+            cx: m([-14.0, 0.0, -0.5]),
+            cz: m([21.0, 8.5, -3.5]),
+            ax: m([96.0, 93.0, 49.0]),
+            az: m([115.0, 89.0, 66.5]),
         };
         let shank = LimbShape {
             length: 0.249 * stature,
-            cx: [-0.005 * s, -0.012 * s, 0.0],
-            cz: [0.0, 0.0, 0.0],
-            ax: [0.05 * s, 0.052 * s, 0.03 * s],
-            az: [0.05 * s, 0.048 * s, 0.03 * s],
+            cx: m([-13.0, -18.5, 3.5]),
+            cz: m([0.5, 3.0, 1.0]),
+            ax: m([60.0, 57.5, 22.5]),
+            az: m([64.0, 56.0, 36.5]),
         };
         let foot = FootShape {
             length: 0.152 * stature,
