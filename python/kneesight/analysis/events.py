@@ -5,18 +5,20 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
 1. Coarse phases from foot height: the lower ankle joint centre (``ajc_*_y``) against its
    ground level (a low percentile over the trial). The feet are "high" on the box and in flight
    and "low" in ground contact.
-2. Refinement from the height of the ball of the foot (:func:`toe_clearance`: the ankle joint
-   centre's height corrected for the foot's pitch, from the shank direction and ankle
-   dorsiflexion). It falls fast in flight and stops at touch-down; it is still in contact and
-   climbs fast after toe-off. The event is the time of the largest jump in its vertical
-   velocity (a broken-line fit over a few frames either side, on a quarter-frame grid), the
-   first of comparable jumps at touch-down (the toes land before the heel comes down). Both
-   feet are located jointly when they land together; IC is the first foot's contact. When the
-   feet are too sparsely tracked at take-off, a two-phase fit of the pelvis (free fall after
-   take-off) and the ankle heights is used instead.
+2. Refinement from the velocity jump of a foot height (a broken-line fit over a few frames
+   either side, on a quarter-frame grid; the first of comparable jumps). Touch-down (IC, SC):
+   the ankle joint centre's height, which stops falling when the toes land; the search ends
+   just after the feet reach the ground, so a later tracker slip cannot win. Take-off: the
+   height of the ball of the foot (:func:`toe_clearance`), which stays on the floor while the
+   heel rises, before the feet are clearly airborne in two consecutive tracked frames (a fit
+   stuck a few cm above the floor is no flight). Both feet are located jointly when they land
+   together; IC is the first foot's contact. When the feet are too sparsely tracked at
+   take-off, a two-phase fit of the pelvis (free fall after take-off) and the ankle heights
+   is used instead.
 3. Events are reported at frames, as a frame-by-frame contact detector marks them: the first
    frame in contact (IC, SC) or in the air (TO). PKF is the frame of maximum knee flexion (either
-   side) between IC and TO.
+   side) between IC and TO, leaving out knee angles that jump away from both neighbours faster
+   than a knee bends (:func:`steady_knee`).
 
 Times are seconds from the first frame; an event that cannot be found is None with a reason.
 """
@@ -28,8 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-G = 9.81
-"""Gravitational acceleration, m/s^2."""
+from kneesight.analysis.events_fit import hinge_fit, velocity_jump
 
 EVENT_KEYS: tuple[str, ...] = (
     "initial_contact_s",
@@ -45,8 +46,6 @@ LOW_M = 0.06
 BALL_OF_FOOT = 0.34
 """Distance from the ankle joint centre to the ball of the foot, in shank lengths (about half
 the foot length: de Leva 1996 proportions)."""
-EARLIEST_FRACTION = 0.6
-"""A touch-down is the first velocity jump at least this fraction of the largest one."""
 ASYMMETRIC_S = 0.03
 JOINT_FRAMES = 3.0
 """Feet whose touch-downs are found within this many frames (or ``ASYMMETRIC_S`` seconds) of
@@ -84,116 +83,6 @@ class Events:
     method: dict[str, str] = field(default_factory=dict)
 
 
-def _hinge_sse(
-    t: np.ndarray, y: np.ndarray, flight_first: bool, free_fall: bool, grid: np.ndarray
-) -> tuple[np.ndarray, int] | None:
-    """Residual sum of squares of a two-phase model for every hinge time of ``grid``.
-
-    The flight side is a free-fall parabola (``free_fall``: curvature -g) or a free quadratic;
-    on the contact side of the hinge a quadratic in the time since the hinge is added, so the
-    position is continuous and the velocity may jump (a foot stopping on the floor) or only
-    the acceleration (the pelvis starting to decelerate). Returns the SSE per grid time and the
-    number of finite samples; None with fewer than 8 samples.
-    """
-    ok = np.isfinite(y) & np.isfinite(t)
-    tt, yy = t[ok], y[ok]
-    if tt.size < 8:
-        return None
-    sign = 1.0 if flight_first else -1.0
-    t0 = float(tt.mean())
-    x = sign * (tt - t0)  # the contact side is x > xc
-    target = yy + 0.5 * G * x**2 if free_fall else yy
-    out = np.empty(grid.size)
-    for n, tc in enumerate(grid):
-        h = np.clip(x - sign * (tc - t0), 0.0, None)
-        cols = [np.ones_like(x), x, h, h**2, h**3] + ([] if free_fall else [x**2])
-        a = np.stack(cols, axis=1)
-        coef, *_ = np.linalg.lstsq(a, target, rcond=None)
-        r = target - a @ coef
-        out[n] = float(r @ r)
-    return out, int(tt.size)
-
-
-def _hinge_fit(
-    t: np.ndarray,
-    signals: list[tuple[np.ndarray, bool]],
-    lo: int,
-    hi: int,
-    flight_first: bool,
-) -> float | None:
-    """Event time between flight and ground contact from one or more signals jointly.
-
-    Each signal ``(y, free_fall)`` over rows ``lo..hi`` is fitted by :func:`_hinge_sse` on a
-    quarter-frame grid of hinge times; the sums of squares are weighted by each signal's own
-    residual variance at its best hinge and added, and the grid time with the smallest total is
-    returned (None when no signal has enough tracked samples).
-    """
-    tt = t[lo : hi + 1]
-    if tt.size < 8:
-        return None
-    dt = float(np.median(np.diff(tt)))
-    grid = np.arange(tt[2], tt[-3], dt / 4.0)
-    if grid.size == 0:
-        return None
-    total = np.zeros(grid.size)
-    used = 0
-    for y, free_fall in signals:
-        r = _hinge_sse(tt, y[lo : hi + 1], flight_first, free_fall, grid)
-        if r is None:
-            continue
-        sse, n = r
-        var = max(float(sse.min()) / max(n - 5, 1), 1e-10)
-        total += sse / var
-        used += 1
-    if used == 0:
-        return None
-    return float(grid[int(np.argmin(total))])
-
-
-def _velocity_jump(
-    t: np.ndarray, ys: list[np.ndarray], lo: int, hi: int, half: int
-) -> float | None:
-    """Time of the largest upward jump in vertical velocity (a foot stopping on the floor).
-
-    Around every hinge time ``tc`` of a quarter-frame grid over rows ``lo..hi``, the samples
-    within ``half`` frames either side are fitted by a continuous broken line
-    ``a + b (t - tc) + c max(t - tc, 0)``; ``c`` is the change of velocity at ``tc``. The
-    ``tc`` with the largest ``c`` (summed over the signals ``ys``, e.g. both feet) is
-    returned; None without enough tracked samples. Of several comparable jumps the first is
-    taken: the toes touch down before the heel comes down.
-    """
-    lo, hi = max(lo, 0), min(hi, t.size - 1)
-    if hi - lo < 2:
-        return None
-    dt = float(np.median(np.diff(t[lo : hi + 1])))
-    grid = np.arange(t[lo], t[hi] + 1e-9, dt / 4.0)
-    jump = np.full(grid.size, -np.inf)
-    for g, tc in enumerate(grid):
-        total, used = 0.0, 0
-        for y in ys:
-            sel = (np.abs(t - tc) <= (half + 0.01) * dt) & np.isfinite(y)
-            x = t[sel] - tc
-            if (x < 0).sum() < 2 or (x > 0).sum() < 2:
-                continue
-            a = np.stack([np.ones_like(x), x, np.clip(x, 0.0, None)], axis=1)
-            coef, *_ = np.linalg.lstsq(a, y[sel], rcond=None)
-            total += float(coef[2])
-            used += 1
-        if used == len(ys):
-            jump[g] = total
-    if not np.isfinite(jump).any():
-        return None
-    # the toe touches before the heel comes down: take the first local maximum that is at
-    # least EARLIEST_FRACTION of the largest jump, not a later heel-strike peak
-    top = float(np.max(jump))
-    for g in range(grid.size):
-        left = jump[g - 1] if g > 0 else -np.inf
-        right = jump[g + 1] if g + 1 < grid.size else -np.inf
-        if jump[g] >= EARLIEST_FRACTION * top and jump[g] >= left and jump[g] >= right:
-            return float(grid[g])
-    return float(grid[int(np.argmax(jump))])
-
-
 def _frames(seconds: float, fps: float, minimum: int) -> int:
     return max(minimum, int(round(seconds * fps)))
 
@@ -219,6 +108,26 @@ def despike(y: np.ndarray, limit: float = SPIKE_M) -> np.ndarray:
         w = w[np.isfinite(w)]
         if w.size >= 3 and abs(y[i] - np.median(w)) > limit:
             out[i] = np.nan
+    return out
+
+
+KNEE_RATE_DPS = 1500.0
+"""Knee flexion changing faster than this between tracked frames (deg/s) is a tracker slip:
+landings reach about 800 deg/s."""
+
+
+def steady_knee(knee: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Knee flexion, degrees, shape (N,), NaN where it differs from both tracked neighbours
+    faster than ``KNEE_RATE_DPS`` (a fit swinging the shank through the air, not a knee
+    bending)."""
+    k = np.asarray(knee, dtype=np.float64)
+    out = k.copy()
+    idx = np.flatnonzero(np.isfinite(k) & np.isfinite(t))
+    if idx.size > 1:
+        rate = np.abs(np.diff(k[idx])) / np.maximum(np.diff(t[idx]), 1e-9)
+        fast = np.concatenate([[np.inf], rate, [np.inf]]) > KNEE_RATE_DPS
+        # away from both tracked neighbours (a slip), not a return from a slip
+        out[idx[fast[:-1] & fast[1:]]] = np.nan
     return out
 
 
@@ -301,7 +210,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     ) -> tuple[int, float, str] | None:
         lo, hi = max(lo, 0), min(hi, n - 1)
         signals = [(f, False) for f in feet] + [(pelvis, True)]
-        tc = _hinge_fit(t, signals, lo, hi, flight_first)
+        tc = hinge_fit(t, signals, lo, hi, flight_first)
         if tc is None:
             return None
         # row of the first frame in contact (landing) or in the air (take-off)
@@ -346,7 +255,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             c = _first(np.isfinite(ajc[side]) & (ajc[side] < ground + LOW_M), start)
             if c is not None:
                 rows[side] = (max(c - search, start), min(c + 2, n - 1))
-                per_side[side] = _velocity_jump(t, [ajc[side]], *rows[side], half)
+                per_side[side] = velocity_jump(t, [ajc[side]], *rows[side], half)
         times = [v for v in per_side.values() if v is not None]
         if not times:
             return None, per_side
@@ -356,7 +265,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             # early bias from taking the earlier of two noisy times)
             lo = min(r[0] for r in rows.values())
             hi = max(r[1] for r in rows.values())
-            joint = _velocity_jump(t, [ajc["l"], ajc["r"]], lo, hi, half)
+            joint = velocity_jump(t, [ajc["l"], ajc["r"]], lo, hi, half)
             tc = joint if joint is not None else tc
         row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
         return (row, tc, "ankle height (velocity jump at touch-down)"), per_side
@@ -388,7 +297,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     to = None
     if to_c is not None:
         lo, hi = max(to_c - search, ic_row + 1), min(to_c + 2 * search, n - 1)
-        tc = _velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half)
+        tc = velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half)
         if tc is not None:
             row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
             to = (row, tc, "ball-of-foot height (velocity jump at toe-off)")
@@ -400,7 +309,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
 
     end = to[0] if to is not None else n
     # the deeper knee at each frame (NaN only where neither side is tracked)
-    kf = np.fmax(np.asarray(table["knee_flexion_l"]), np.asarray(table["knee_flexion_r"]))
+    kf = np.fmax(*(steady_knee(table[f"knee_flexion_{s}"], t) for s in ("l", "r")))
     seg = kf[ic_row:end]
     if np.isfinite(seg).any():
         pk = ic_row + int(np.nanargmax(seg))
