@@ -113,9 +113,11 @@ impl BodyShape {
             ax: m([60.0, 57.5, 22.5]),
             az: m([64.0, 56.0, 36.5]),
         };
+        let foot_length = 0.152 * stature;
         let foot = FootShape {
-            length: 0.152 * stature,
-            heel: 0.045 * s,
+            length: foot_length,
+            // the ankle joint centre lies 22 % of the foot length in front of the heel
+            heel: 0.22 * foot_length,
             ankle_height: 0.039 * stature,
             width: [0.06 * s, 0.095 * s],
             top_ends: [0.04 * s, 0.022 * s],

@@ -124,6 +124,9 @@ pub struct TrackerConfig {
     /// Standing on a support (the lowest points within `stance_reach` of it), the trunk cut is
     /// no higher than over a pelvis at a straight leg's height above the support.
     pub stance_trunk_cut: bool,
+    /// A fitted pose whose lowest sole is this far above the lowest subject points has lost
+    /// the feet (folded legs in a local minimum): the frame is re-fitted from scratch, m.
+    pub lost_feet: f64,
 }
 
 impl Default for TrackerConfig {
@@ -145,6 +148,7 @@ impl Default for TrackerConfig {
             trunk_cut: 0.2,
             stance_reach: 0.1,
             stance_trunk_cut: true,
+            lost_feet: 0.08,
         }
     }
 }
@@ -386,7 +390,7 @@ impl Tracker {
             cam_t: -(rt * lab.translation),
         };
         let mut q = q0;
-        let stats = if init {
+        let mut stats = if init {
             self.initial_fit(&mut q, &cam, &dv)
         } else {
             let prior = self.prior(Some(q0));
@@ -394,6 +398,16 @@ impl Tracker {
             self.fitter
                 .fit(&mut q, &self.pts.points, &cam, Some(&dv), &prior, &cfg)
         };
+        // the model must reach down to the lowest points: legs folded up in a wrong minimum
+        // do not recover by themselves, a fresh start usually finds them
+        if !init && self.feet_lost(&q) {
+            let mut q2 = self.initial_pose(&self.pts.points);
+            let st2 = self.initial_fit(&mut q2, &cam, &dv);
+            if !self.feet_lost(&q2) {
+                q = q2;
+                stats = st2;
+            }
+        }
         let out = self.output(&q, &stats);
         if out.tracked {
             self.misses = 0;
@@ -515,6 +529,33 @@ impl Tracker {
         q[1] = sole.max(0.0) + h;
         q[2] = cz + back.z;
         q
+    }
+
+    /// Whether a foot of the model at pose `q` is far above the lowest subject points on its
+    /// side of the pelvis (more than `lost_feet`): a leg folded up in a wrong minimum.
+    fn feet_lost(&self, q: &[f64; NP]) -> bool {
+        let k = Kinematics::new(q, &self.cal.shape);
+        let lateral = k.r_pelvis * V3::z();
+        let pts = &self.pts.points;
+        let step = (pts.len() / 400).max(1);
+        let mut ys: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        for p in pts.iter().step_by(step) {
+            let v = V3::new(p[0] as f64, p[1] as f64, p[2] as f64);
+            // index 0 left (lab -z side of the pelvis), 1 right
+            let i = usize::from((v - k.pelvis_o).dot(&lateral) > 0.0);
+            ys[i].push(v.y);
+        }
+        (0..2).any(|i| {
+            if ys[i].len() < 20 {
+                return false;
+            }
+            let n = ys[i].len() / 50;
+            let low = *ys[i].select_nth_unstable_by(n, f64::total_cmp).1;
+            let f = &self.cal.shape.foot[i];
+            let sole = [-f.heel, f.length - f.heel]
+                .map(|x| (k.ajc[i] + k.r_foot[i] * V3::new(x, -f.ankle_height, 0.0)).y);
+            sole[0].min(sole[1]) > low + self.cfg.lost_feet
+        })
     }
 
     /// A lab box around the model at pose `q`, grown for motion and segment girth.
