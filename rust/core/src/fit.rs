@@ -291,14 +291,6 @@ mod tests {
             cam_r: cam.cam_r,
             cam_t: cam.cam_t,
         };
-        // start up to 6 deg and 3 cm away in every parameter at once
-        let mut q = truth;
-        let mut s = 3u64;
-        for k in 0..NP {
-            q[k] += if k < 3 { 0.03 } else { 0.1 } * lcg(&mut s);
-        }
-        q[b + 8] = 0.06;
-        q[l + 8] = 0.06;
         let mut fitter = Fitter::new(shape.clone());
         let prior = Prior {
             predicted: None,
@@ -314,33 +306,53 @@ mod tests {
             max_points: 4000,
             ..FitConfig::default()
         };
-        let st = fitter.fit(&mut q, &pts, &cam.position(), Some(&dv), &prior, &cfg);
         let names = crate::model::param_names();
-        for k in 3..NP {
-            let err = (q[k] - truth[k]).to_degrees();
-            // arch in mm-units x 0.0175: 3 mm; the axial rotations are the least observable
-            let tol = if names[k].contains("arch") {
-                0.003f64.to_degrees()
-            } else if names[k].contains("internal_rotation") {
-                5.0
-            } else {
-                3.0
-            };
-            // ... or within 2.5 of the standard deviations the fit reports (ankle inversion
-            // of a foot seen from above is barely observable: the fit says so)
-            let tol = tol.max(2.5 * st.sd[k].to_degrees());
-            assert!(
-                err.abs() < tol,
-                "{}: err {err:.2} deg-units, stats {st:?}",
-                names[k]
-            );
-        }
-        for k in 0..3 {
-            assert!((q[k] - truth[k]).abs() < 0.01, "{}", names[k]);
+        // start up to 6 deg and 3 cm away in every parameter at once, from several starts: a
+        // local method may land in a wrong minimum now and then (the feet seen from above are
+        // the weak part), but not often
+        let mut failures = Vec::new();
+        for seed in 1..=8u64 {
+            let mut q = truth;
+            let mut s = seed;
+            for k in 0..NP {
+                q[k] += if k < 3 { 0.03 } else { 0.1 } * lcg(&mut s);
+            }
+            q[b + 8] = 0.06;
+            q[l + 8] = 0.06;
+            let st = fitter.fit(&mut q, &pts, &cam.position(), Some(&dv), &prior, &cfg);
+            let mut bad = Vec::new();
+            for k in 3..NP {
+                let err = (q[k] - truth[k]).to_degrees();
+                // arch in mm-units x 0.0175: 3 mm; the axial rotations are the least observable
+                let tol = if names[k].contains("arch") {
+                    0.003f64.to_degrees()
+                } else if names[k].contains("internal_rotation") {
+                    5.0
+                } else {
+                    3.0
+                };
+                // ... or within 2.5 of the standard deviations the fit reports (ankle
+                // inversion of a foot seen from above is barely observable: the fit says so)
+                if err.abs() >= tol.max(2.5 * st.sd[k].to_degrees()) {
+                    bad.push(format!("{} err {err:.1}", names[k]));
+                }
+            }
+            for k in 0..3 {
+                if (q[k] - truth[k]).abs() >= 0.01 {
+                    bad.push(names[k].clone());
+                }
+            }
+            if !(st.rms < 0.01 && st.inliers as f64 > 0.9 * st.used_points as f64) {
+                bad.push(format!("rms {:.4} inliers {}", st.rms, st.inliers));
+            }
+            if !bad.is_empty() {
+                failures.push((seed, bad));
+            }
         }
         assert!(
-            st.rms < 0.01 && st.inliers as f64 > 0.9 * st.used_points as f64,
-            "{st:?}"
+            failures.len() <= 2,
+            "{} of 8 starts failed: {failures:?}",
+            failures.len()
         );
     }
 }

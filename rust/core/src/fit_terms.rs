@@ -269,8 +269,8 @@ fn data_row(k: &Kinematics, seg: Seg, corr: &Corr, x: &V3, row: &mut Row) -> f64
     for a in 0..3 {
         row.push(a, -nw[a]);
     }
-    Kinematics::rigid_angular_params(seg, |p| {
-        row.push(p, k.axis[p].dot(&nw.cross(&(x - k.centre[p]))));
+    Kinematics::rigid_angular_params(seg, |p, share| {
+        row.push(p, share * k.axis[p].dot(&nw.cross(&(x - k.centre[p]))));
     });
     if let Seg::Foot(s) = seg {
         row.push(side_base(s) + ARCH, -corr.n.dot(&corr.dp_darch));
@@ -660,8 +660,7 @@ fn bounding_spheres(shape: &BodyShape, k: &Kinematics) -> [(V3, f64); 9] {
             Seg::Patella(s) => {
                 let i = side_index(s);
                 let p = &shape.patella[i];
-                let c = V3::new(p.anterior, -shape.thigh[i].length + p.above_knee, 0.0);
-                (o + r * c, p.radius)
+                (o + r * p.centre(), p.radius)
             }
             Seg::Foot(s) => {
                 let f = &shape.foot[side_index(s)];

@@ -16,7 +16,7 @@
 use nalgebra::{Matrix3, Rotation3, Vector3};
 
 use crate::angles::{joint_angles, joint_rotation, Joint, Side};
-use crate::shape::{BodyShape, Corr};
+use crate::shape::{BodyShape, Corr, PATELLA_SHARE};
 
 type V3 = Vector3<f64>;
 type M3 = Matrix3<f64>;
@@ -176,6 +176,8 @@ pub struct Kinematics {
     pub r_thigh: [M3; 2],
     pub r_shank: [M3; 2],
     pub r_foot: [M3; 2],
+    /// Patella frames: the thigh's turned by [`PATELLA_SHARE`] of the knee flexion.
+    pub r_patella: [M3; 2],
     /// Arch height per side, m.
     pub arch: [f64; 2],
     /// World rotation axis of each angular parameter (zeros for translations and arch).
@@ -234,6 +236,7 @@ impl Kinematics {
             r_thigh: [M3::identity(); 2],
             r_shank: [M3::identity(); 2],
             r_foot: [M3::identity(); 2],
+            r_patella: [M3::identity(); 2],
             arch: [0.0; 2],
             axis,
             centre,
@@ -251,6 +254,8 @@ impl Kinematics {
             let r_shank = r_thigh * joint_rotation(Joint::Knee, side, deg(knee));
             let ajc = kjc + r_shank * V3::new(0.0, -shape.shank[i].length, 0.0);
             let r_foot = r_shank * joint_rotation(Joint::Ankle, side, deg(ankle));
+            let r_patella = r_thigh
+                * joint_rotation(Joint::Knee, side, deg([PATELLA_SHARE * knee[0], 0.0, 0.0]));
             let ax_h = joint_axes(Joint::Hip, side, hip, &r_pelvis);
             let ax_k = joint_axes(Joint::Knee, side, knee, &r_thigh);
             let ax_a = joint_axes(Joint::Ankle, side, ankle, &r_shank);
@@ -270,6 +275,7 @@ impl Kinematics {
             k.r_thigh[i] = r_thigh;
             k.r_shank[i] = r_shank;
             k.r_foot[i] = r_foot;
+            k.r_patella[i] = r_patella;
             k.arch[i] = q[b + ARCH];
         }
         k.axis = axis;
@@ -281,9 +287,13 @@ impl Kinematics {
     pub fn frame(&self, seg: Seg) -> (V3, &M3) {
         match seg {
             Seg::Pelvis => (self.pelvis_o, &self.r_pelvis),
-            Seg::Thigh(s) | Seg::Patella(s) => {
+            Seg::Thigh(s) => {
                 let i = side_index(s);
                 (self.hjc[i], &self.r_thigh[i])
+            }
+            Seg::Patella(s) => {
+                let i = side_index(s);
+                (self.kjc[i], &self.r_patella[i])
             }
             Seg::Shank(s) => {
                 let i = side_index(s);
@@ -296,27 +306,32 @@ impl Kinematics {
         }
     }
 
-    /// Calls `f(param)` for every angular parameter that moves `seg` rigidly (pelvis
-    /// orientation, then the side's hip, knee and ankle angles down to the segment).
+    /// Calls `f(param, share)` for every angular parameter that moves `seg` rigidly (pelvis
+    /// orientation, then the side's hip, knee and ankle angles down to the segment); `share` is
+    /// the fraction of the parameter's rotation the segment follows (1, or [`PATELLA_SHARE`] of
+    /// the knee flexion for the patella).
     #[inline]
-    pub fn rigid_angular_params(seg: Seg, mut f: impl FnMut(usize)) {
+    pub fn rigid_angular_params(seg: Seg, mut f: impl FnMut(usize, f64)) {
         for k in PELVIS_ROT..PELVIS_ROT + 3 {
-            f(k);
+            f(k, 1.0);
         }
         let Some(side) = seg.side() else { return };
         let b = side_base(side);
         let d = seg.depth();
         for j in 0..3 {
-            f(b + HIP + j);
+            f(b + HIP + j, 1.0);
+        }
+        if let Seg::Patella(_) = seg {
+            f(b + KNEE, PATELLA_SHARE);
         }
         if d >= 2 {
             for j in 0..3 {
-                f(b + KNEE + j);
+                f(b + KNEE + j, 1.0);
             }
         }
         if d >= 3 {
             for j in 0..2 {
-                f(b + ANKLE + j);
+                f(b + ANKLE + j, 1.0);
             }
         }
     }
@@ -329,7 +344,9 @@ impl Kinematics {
         for k in 0..3 {
             f(PELVIS_POS + k, V3::ith(k, 1.0));
         }
-        Self::rigid_angular_params(seg, |k| f(k, self.axis[k].cross(&(x - self.centre[k]))));
+        Self::rigid_angular_params(seg, |k, share| {
+            f(k, share * self.axis[k].cross(&(x - self.centre[k])))
+        });
     }
 }
 
@@ -339,10 +356,7 @@ pub fn seg_closest(shape: &BodyShape, seg: Seg, y: &V3, arch: &[f64; 2]) -> Corr
     match seg {
         Seg::Pelvis => shape.pelvis.closest(y),
         Seg::Thigh(s) => shape.thigh[side_index(s)].closest(y, s.lateral()),
-        Seg::Patella(s) => {
-            let i = side_index(s);
-            shape.patella[i].closest(y, shape.thigh[i].length)
-        }
+        Seg::Patella(s) => shape.patella[side_index(s)].closest(y),
         Seg::Shank(s) => shape.shank[side_index(s)].closest(y, s.lateral()),
         Seg::Foot(s) => {
             let i = side_index(s);

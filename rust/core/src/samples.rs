@@ -75,7 +75,7 @@ impl SurfaceSamples {
                 }
             }
             let pat = &shape.patella[i];
-            let c = V3::new(pat.anterior, -shape.thigh[i].length + pat.above_knee, 0.0);
+            let c = pat.centre();
             for k in 0..8 {
                 let ph = std::f64::consts::TAU * k as f64 / 8.0;
                 let n = V3::new(0.6, 0.56 * ph.cos(), 0.56 * ph.sin()).normalize();

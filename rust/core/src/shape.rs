@@ -21,6 +21,10 @@ use nalgebra::Vector3;
 
 type V3 = Vector3<f64>;
 
+/// Share of the knee flexion by which the patella frame turns with the shank (the patella
+/// flexes about half as much as the knee).
+pub const PATELLA_SHARE: f64 = 0.3;
+
 /// Rise of the dorsum over the ankle joint centre above the ankle height, in foot lengths.
 pub const ANKLE_RISE: f64 = 0.095;
 
@@ -68,7 +72,9 @@ pub struct PelvisShape {
     pub semi: [f64; 3],
 }
 
-/// The patella: a sphere fixed in the thigh frame.
+/// The patella: a sphere in the patella frame (origin at the knee joint centre, the thigh's axes
+/// turned by [`PATELLA_SHARE`] of the knee flexion: the patella glides down the femoral groove
+/// as the knee bends).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PatellaShape {
     /// Anterior offset from the thigh axis, m.
@@ -346,9 +352,14 @@ impl PelvisShape {
 }
 
 impl PatellaShape {
-    /// Closest point of the patella sphere to `y` (thigh coordinates); the thigh has length `l`.
-    pub fn closest(&self, y: &V3, thigh_length: f64) -> Corr {
-        let c = V3::new(self.anterior, -thigh_length + self.above_knee, 0.0);
+    /// Centre of the sphere in the patella frame, m.
+    pub fn centre(&self) -> V3 {
+        V3::new(self.anterior, self.above_knee, 0.0)
+    }
+
+    /// Closest point of the patella sphere to `y` (patella coordinates).
+    pub fn closest(&self, y: &V3) -> Corr {
+        let c = self.centre();
         let r = y - c;
         let n = r.try_normalize(1e-12).unwrap_or_else(V3::x);
         let p = c + n * self.radius;

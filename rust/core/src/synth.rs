@@ -183,7 +183,7 @@ fn dense_surface(shape: &BodyShape, seg: Seg, arch: &[f64; 2], step: f64) -> Vec
         Seg::Patella(s) => {
             let i = side_index(s);
             let p = &shape.patella[i];
-            let c = V3::new(p.anterior, -shape.thigh[i].length + p.above_knee, 0.0);
+            let c = p.centre();
             let n = 24;
             for a in 0..n {
                 for b in 0..n {
