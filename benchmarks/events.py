@@ -89,6 +89,47 @@ CASES: list[Case] = [
         body={"stature": 1.66, "sex": "female"},
         seed=7,
     ),  # fmt: skip
+    Case("d455-3m-yaw-30", camera={"profile": "d455", "distance": 3.0, "yaw": -30.0}, seed=11),
+    Case(
+        "short-female-high-valgus",
+        body={"stature": 1.55, "sex": "female"},
+        camera={"distance": 1.8, "height": 1.2},
+        valgus="high",
+        seed=12,
+    ),
+    Case(
+        "heavy-male-d455-2.2m",
+        body={"stature": 1.80, "build": "heavy"},
+        camera={"profile": "d455", "distance": 2.2, "yaw": 10.0},
+        seed=13,
+    ),
+    Case(
+        "soft-25cm-box-yaw25",
+        dvj={"box_height": 0.25, "knee_flexion_at_contact": 40.0, "peak_knee_flexion": 110.0},
+        camera={"yaw": 25.0},
+        seed=14,
+    ),
+    Case("mot-DJ2-2m", motion="mot:DJ2_ik.mot", seed=15),
+    Case(
+        "mot-DJAsym1-d455-yaw-25",
+        motion="mot:DJAsym1_ik.mot",
+        camera={"profile": "d455", "yaw": -25.0},
+        seed=16,
+    ),
+    Case(
+        "mot-DJ1-60fps-tall",
+        motion="mot:DJ1_ik.mot",
+        camera={"fps": 60, "distance": 2.4},
+        body={"stature": 1.88},
+        seed=17,
+    ),
+    Case(
+        "mot-DJ2-1.7m-high",
+        motion="mot:DJ2_ik.mot",
+        camera={"distance": 1.7, "height": 1.5},
+        body={"stature": 1.70, "sex": "female", "build": "slim"},
+        seed=18,
+    ),
 ]
 QUICK = ("d435-2m", "mot-DJ1", "mot-DJ2-d455-yaw20")
 

@@ -281,3 +281,33 @@ def test_fit_stuck_above_the_floor_after_landing_is_not_a_take_off() -> None:
     for k, v in truth.items():
         assert ev.times[k] is not None, (k, ev.reasons)
         assert abs(ev.times[k] - v) * fps <= 1.0 + 1e-6, (k, ev.times[k], v)
+
+
+def test_fit_dipping_to_the_floor_on_the_box_is_not_a_landing() -> None:
+    """While the subject stands on the box the fit drops the feet to the floor for 3 frames
+    and comes back: the landing is still the real one."""
+    fps = 90.0
+    table, truth = dvj_table(fps)
+    for s in SIDES:
+        table[f"ajc_{s}_y"][20:23] = ANKLE_H
+        table[f"knee_flexion_{s}"][20:23] = 60.0
+    ev = detect_events(table, fps)
+    for k, v in truth.items():
+        assert ev.times[k] is not None, (k, ev.reasons)
+        assert abs(ev.times[k] - v) * fps <= 1.0 + 1e-6, (k, ev.times[k], v)
+
+
+def test_leg_left_on_the_box_by_the_fit_does_not_set_peak_knee_flexion() -> None:
+    """Around touch-down the fit leaves one foot up at the box height and bends that knee past
+    the real peak: peak knee flexion comes from the leg on the floor."""
+    fps = 90.0
+    table, truth = dvj_table(fps)
+    t = table["time_s"]
+    ic = int(np.argmin(np.abs(t - truth["initial_contact_s"])))
+    stuck = slice(ic + 1, ic + 6)
+    table["ajc_l_y"][stuck] = BOX + ANKLE_H
+    table["knee_flexion_l"][stuck] = np.linspace(100.0, 115.0, 5)
+    ev = detect_events(table, fps)
+    for k, v in truth.items():
+        assert ev.times[k] is not None, (k, ev.reasons)
+        assert abs(ev.times[k] - v) * fps <= 1.0 + 1e-6, (k, ev.times[k], v)

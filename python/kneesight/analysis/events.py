@@ -54,8 +54,6 @@ MIN_TRACKED_AROUND = 0.6
 """An event is placed only with the feet tracked in this fraction of the frames around it."""
 SPIKE_M = 0.08
 """A foot height this far from its neighbours' median is a tracker slip, dropped (m)."""
-FLIGHT_M = 0.08
-"""Foot clearance that marks a flight between take-off and second contact (m)."""
 
 
 @dataclass
@@ -190,8 +188,12 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     }
     high = ok & (foot > ground + HIGH_M)
     low = ok & (foot < ground + LOW_M)
+    # clearly up (box or flight): high in two consecutive tracked frames
+    rows_ok = np.flatnonzero(ok)
+    up = np.zeros(t.size, dtype=bool)
+    up[rows_ok[:-1][high[rows_ok[:-1]] & high[rows_ok[1:]]]] = True
 
-    first_high = _first(high)
+    first_high = _first(up)
     ic_c = _first(low, first_high) if first_high is not None else None
     if ic_c is None:
         for k in EVENT_KEYS:
@@ -217,14 +219,9 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         row = min(int(np.searchsorted(t, tc)), n - 1)
         return row, tc, "foot height and pelvis free fall (two-phase fit)"
 
-    def place(
-        key: str, r: tuple[int, float, str] | None, why: str
-    ) -> tuple[int, float, str] | None:
-        """Record an event; returns it, or None when it is absent or poorly supported."""
-        if r is None:
-            ev.reasons[key] = why
-            return None
-        # the velocity jump needs the feet tracked before and after the event
+    def unsupported(r: tuple[int, float, str]) -> str | None:
+        """Why an event found by a fit is not placed (None: the feet are tracked around it,
+        as the velocity jump needs them before and after the event)."""
         before = slice(max(r[0] - 2 * half, 0), r[0])
         after = slice(r[0], min(r[0] + 2 * half, n))
 
@@ -233,10 +230,22 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
 
         seen = max(min(frac(toe[s][before]), frac(toe[s][after])) for s in ("l", "r"))
         if seen < MIN_TRACKED_AROUND:
-            ev.reasons[key] = (
+            return (
                 f"only {seen:.0%} of the frames around it are tracked (t = {r[1]:.3f} s): "
                 "not placed"
             )
+        return None
+
+    def place(
+        key: str, r: tuple[int, float, str] | None, why: str
+    ) -> tuple[int, float, str] | None:
+        """Record an event; returns it, or None when it is absent or poorly supported."""
+        if r is None:
+            ev.reasons[key] = why
+            return None
+        reason = unsupported(r)
+        if reason is not None:
+            ev.reasons[key] = reason
             return None
         # events are reported at frames: the first frame in contact (landing) or in the air
         # (take-off), as a frame-by-frame contact detector would mark them
@@ -270,9 +279,42 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
         return (row, tc, "ankle height (velocity jump at touch-down)"), per_side
 
+    settle = _frames(0.15, fps, 4)
+
+    def stays_down(c: int) -> bool:
+        """The feet stay down after row ``c``: most tracked frames of the next 0.15 s are off
+        the heights (a fit that dips to the floor for a frame or two is no landing)."""
+        w = slice(c, min(c + settle, n))
+        seen = ok[w]
+        return bool(
+            seen.sum() >= max(3, 0.5 * seen.size)
+            and np.mean(foot[w][seen] < ground + HIGH_M) >= 0.7
+        )
+
+    def landing(
+        start: int, key: str, why: str
+    ) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
+        """The first landing after row ``start``: the feet come down from a height and stay
+        down (a fit that dips to the floor and back is passed over). Records the event, or
+        why it is absent (a landing tracked too sparsely to place)."""
+        h = _first(up, start)
+        while h is not None:
+            c = _first(low, h)
+            if c is None:
+                break
+            if stays_down(c):
+                # a landing: placed, or None with the reason (a later one is not this one)
+                r, per_side = first_contact(h)
+                placed = place(key, r, why)
+                return placed, per_side if placed is not None else {"l": None, "r": None}
+            h = _first(up, c + 1)
+        ev.reasons[key] = why
+        return None, {"l": None, "r": None}
+
     assert first_high is not None  # ic_c was found after it
-    ic, ev.contact_s = first_contact(first_high)
-    ic = place("initial_contact_s", ic, "too few tracked frames around the first landing")
+    ic, ev.contact_s = landing(
+        first_high, "initial_contact_s", "too few tracked frames around the first landing"
+    )
     if ic is None:
         for k in EVENT_KEYS[1:]:
             ev.reasons[k] = "no initial contact"
@@ -282,10 +324,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     # take-off: the last frame near the ground before both feet are clearly in the air (high
     # in two consecutive tracked frames: a fit stuck a few cm up is not a flight)
     start = ic_row + _frames(0.1, fps, 2)
-    rows_ok = np.flatnonzero(ok)
-    high_ok = (foot[rows_ok] > ground + HIGH_M).astype(np.int8)
-    both = rows_ok[:-1][(high_ok[:-1] & high_ok[1:]) > 0]
-    airborne = both[both >= start]
+    airborne = np.flatnonzero(up[start:]) + start
     to_c = None
     if airborne.size:
         near = np.flatnonzero(
@@ -309,7 +348,14 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
 
     end = to[0] if to is not None else n
     # the deeper knee at each frame (NaN only where neither side is tracked)
-    kf = np.fmax(*(steady_knee(table[f"knee_flexion_{s}"], t) for s in ("l", "r")))
+    # of legs on the ground (as the truth counts supported legs): a leg whose ankle the fit
+    # left up on the box or in the air is not landing
+    kf = np.fmax(
+        *(
+            np.where(ajc[s] > ground + HIGH_M, np.nan, steady_knee(table[f"knee_flexion_{s}"], t))
+            for s in ("l", "r")
+        )
+    )
     seg = kf[ic_row:end]
     if np.isfinite(seg).any():
         pk = ic_row + int(np.nanargmax(seg))
@@ -321,12 +367,11 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     if to is None:
         ev.reasons["second_contact_s"] = "no take-off"
         return ev
-    flight = _first(ok & (foot > ground + FLIGHT_M), to[0])
+    flight = _first(up, to[0])
     if flight is None or _first(low, flight) is None:
         ev.reasons["second_contact_s"] = "no second landing in the recording"
         return ev
-    sc, _ = first_contact(flight)
-    place("second_contact_s", sc, "too few tracked frames around the second landing")
+    landing(flight, "second_contact_s", "too few tracked frames around the second landing")
     return ev
 
 
