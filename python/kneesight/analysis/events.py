@@ -357,12 +357,16 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         )
     )
     seg = kf[ic_row:end]
-    if np.isfinite(seg).any():
+    seen = float(np.mean(np.isfinite(seg))) if seg.size else 0.0
+    if seen < MIN_TRACKED_AROUND:
+        ev.reasons["peak_knee_flexion_s"] = (
+            f"the knee of a leg on the ground is tracked in only {seen:.0%} of the frames "
+            "between contact and take-off"
+        )
+    else:
         pk = ic_row + int(np.nanargmax(seg))
         ev.frames["peak_knee_flexion_s"], ev.times["peak_knee_flexion_s"] = pk, float(t[pk])
         ev.method["peak_knee_flexion_s"] = "knee flexion maximum"
-    else:
-        ev.reasons["peak_knee_flexion_s"] = "knee flexion not tracked between contact and take-off"
 
     if to is None:
         ev.reasons["second_contact_s"] = "no take-off"
