@@ -184,9 +184,28 @@ def test_no_landing_gives_no_events_and_says_why() -> None:
     for s in SIDES:  # quiet standing on the floor
         table[f"ajc_{s}_y"] = np.full(n, ANKLE_H)
         table[f"hjc_{s}_y"] = np.full(n, 0.92)
+        table[f"knee_flexion_{s}"] = np.full(n, 5.0)
     ev = detect_events(table, fps)
     assert all(v is None for v in ev.times.values())
     assert "no landing" in ev.reasons["initial_contact_s"]
+
+
+def test_squat_has_peak_knee_flexion_and_no_landing() -> None:
+    """Feet on the floor throughout while the knees bend to 90 deg and back: no contact
+    events, and peak knee flexion at the deepest frame (as the phantom marks a squat)."""
+    fps = 60.0
+    table, _ = dvj_table(fps)
+    n = table["time_s"].size
+    t = table["time_s"]
+    knee = 5.0 + 85.0 * np.sin(np.pi * np.clip((t - 0.5) / 1.5, 0.0, 1.0))
+    for s in SIDES:
+        table[f"ajc_{s}_y"] = np.full(n, ANKLE_H)
+        table[f"hjc_{s}_y"] = 0.92 - 0.004 * (knee - 5.0)
+        table[f"knee_flexion_{s}"] = knee.copy()
+    ev = detect_events(table, fps)
+    for k in ("initial_contact_s", "take_off_s", "second_contact_s"):
+        assert ev.times[k] is None and "no landing" in ev.reasons[k]
+    assert ev.times["peak_knee_flexion_s"] == pytest.approx(t[int(np.argmax(knee))])
 
 
 def test_person_free_table_gives_no_events() -> None:

@@ -18,7 +18,8 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
 3. Events are reported at frames, as a frame-by-frame contact detector marks them: the first
    frame in contact (IC, SC) or in the air (TO). PKF is the frame of maximum knee flexion (either
    side) between IC and TO, leaving out knee angles that jump away from both neighbours faster
-   than a knee bends (:func:`steady_knee`).
+   than a knee bends (:func:`steady_knee`) and legs off the ground. Without a landing (a
+   squat), PKF is the trial's deepest knee flexion when above ``SQUAT_DEG``.
 
 Times are seconds from the first frame; an event that cannot be found is None with a reason.
 """
@@ -50,6 +51,8 @@ ASYMMETRIC_S = 0.03
 JOINT_FRAMES = 3.0
 """Feet whose touch-downs are found within this many frames (or ``ASYMMETRIC_S`` seconds) of
 each other are taken to land together and located jointly."""
+SQUAT_DEG = 20.0
+"""Without a landing, peak knee flexion is the trial's maximum when it exceeds this (deg)."""
 MIN_TRACKED_AROUND = 0.6
 """An event is placed only with the feet tracked in this fraction of the frames around it."""
 SPIKE_M = 0.08
@@ -194,12 +197,26 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     up[rows_ok[:-1][high[rows_ok[:-1]] & high[rows_ok[1:]]]] = True
 
     first_high = _first(up)
+    # the deeper knee at each frame of the legs on the ground (as the truth counts supported
+    # legs: a leg whose ankle the fit left up on the box or in the air is not landing)
+    kf = np.fmax(
+        *(
+            np.where(ajc[s] > ground + HIGH_M, np.nan, steady_knee(table[f"knee_flexion_{s}"], t))
+            for s in ("l", "r")
+        )
+    )
     ic_c = _first(low, first_high) if first_high is not None else None
     if ic_c is None:
         for k in EVENT_KEYS:
             ev.reasons[k] = (
                 "no landing found: the feet never come down from a height (box or flight)"
             )
+        # a squat: the deepest knee flexion of the trial, when it is a movement
+        if np.isfinite(kf).mean() >= MIN_TRACKED_AROUND and np.nanmax(kf) > SQUAT_DEG:
+            pk = int(np.nanargmax(kf))
+            ev.frames["peak_knee_flexion_s"], ev.times["peak_knee_flexion_s"] = pk, float(t[pk])
+            ev.method["peak_knee_flexion_s"] = "knee flexion maximum over the trial (no landing)"
+            del ev.reasons["peak_knee_flexion_s"]
         return ev
     n = t.size
     before_land = _frames(0.2, fps, 6)
@@ -347,15 +364,6 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     to = place("take_off_s", to, "no take-off after the first landing")
 
     end = to[0] if to is not None else n
-    # the deeper knee at each frame (NaN only where neither side is tracked)
-    # of legs on the ground (as the truth counts supported legs): a leg whose ankle the fit
-    # left up on the box or in the air is not landing
-    kf = np.fmax(
-        *(
-            np.where(ajc[s] > ground + HIGH_M, np.nan, steady_knee(table[f"knee_flexion_{s}"], t))
-            for s in ("l", "r")
-        )
-    )
     seg = kf[ic_row:end]
     seen = float(np.mean(np.isfinite(seg))) if seg.size else 0.0
     if seen < MIN_TRACKED_AROUND:
