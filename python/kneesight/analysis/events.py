@@ -51,6 +51,9 @@ ASYMMETRIC_S = 0.03
 JOINT_FRAMES = 3.0
 """Feet whose touch-downs are found within this many frames (or ``ASYMMETRIC_S`` seconds) of
 each other are taken to land together and located jointly."""
+TOUCH_M = 0.15
+"""Highest ankle joint centre above its flat-foot ground level at which the toes can touch
+down (a foot plantarflexed about 35 deg, m)."""
 SQUAT_DEG = 20.0
 """Without a landing, peak knee flexion is the trial's maximum when it exceeds this (deg)."""
 MIN_TRACKED_AROUND = 0.6
@@ -280,7 +283,10 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         for side in ("l", "r"):
             c = _first(np.isfinite(ajc[side]) & (ajc[side] < ground + LOW_M), start)
             if c is not None:
-                rows[side] = (max(c - search, start), min(c + 2, n - 1))
+                # the toes cannot touch with the ankle higher than a plantarflexed foot holds it
+                above = np.flatnonzero(ajc[side][start:c] > ground + TOUCH_M)
+                lo = max(c - search, start, start + int(above[-1]) if above.size else start)
+                rows[side] = (lo, min(c + 2, n - 1))
                 per_side[side] = velocity_jump(t, [ajc[side]], *rows[side], half)
         times = [v for v in per_side.values() if v is not None]
         if not times:
