@@ -7,8 +7,11 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
    and "low" in ground contact.
 2. Refinement from the velocity jump of a foot height (a broken-line fit over a few frames
    either side, on a quarter-frame grid; the first of comparable jumps). Touch-down (IC, SC):
-   the ankle joint centre's height, which stops falling when the toes land; the search ends
-   just after the feet reach the ground, so a later tracker slip cannot win. Take-off: the
+   the ankle joint centre's height and the ball of the foot's together, which stop falling
+   when the toes land; searched from the ankle's last frame too high for the toes to touch to
+   just after the feet reach the ground, so a tracker catch-up earlier in the fall or a slip
+   later cannot win. A landing is the feet coming down from a height and staying down (a fit
+   dipping to the floor and back is passed over). Take-off: the
    height of the ball of the foot (:func:`toe_clearance`), which stays on the floor while the
    heel rises, before the feet are clearly airborne in two consecutive tracked frames (a fit
    stuck a few cm above the floor is no flight). Both feet are located jointly when they land
@@ -277,7 +280,11 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     def first_contact(
         start: int,
     ) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
-        """Per-side touch-down after row ``start`` (the foot's velocity jump); the earlier."""
+        """Per-side touch-down after row ``start``; the earlier.
+
+        The velocity jump is summed over the ankle's height (it stops falling when the toes
+        land, but a fit catching up the falling legs can stop it early) and the ball of the
+        foot's (which the toes stop, but the tracked ankle angle makes noisy)."""
         per_side: dict[str, float | None] = {"l": None, "r": None}
         rows: dict[str, tuple[int, int]] = {}
         for side in ("l", "r"):
@@ -287,7 +294,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
                 above = np.flatnonzero(ajc[side][start:c] > ground + TOUCH_M)
                 lo = max(c - search, start, start + int(above[-1]) if above.size else start)
                 rows[side] = (lo, min(c + 2, n - 1))
-                per_side[side] = velocity_jump(t, [ajc[side]], *rows[side], half)
+                per_side[side] = velocity_jump(t, [ajc[side], toe[side]], *rows[side], half)
         times = [v for v in per_side.values() if v is not None]
         if not times:
             return None, per_side
@@ -297,10 +304,10 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             # early bias from taking the earlier of two noisy times)
             lo = min(r[0] for r in rows.values())
             hi = max(r[1] for r in rows.values())
-            joint = velocity_jump(t, [ajc["l"], ajc["r"]], lo, hi, half)
+            joint = velocity_jump(t, [ajc["l"], ajc["r"], toe["l"], toe["r"]], lo, hi, half)
             tc = joint if joint is not None else tc
         row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
-        return (row, tc, "ankle height (velocity jump at touch-down)"), per_side
+        return (row, tc, "ankle and ball-of-foot heights (velocity jump at touch-down)"), per_side
 
     settle = _frames(0.15, fps, 4)
 
