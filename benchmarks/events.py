@@ -130,6 +130,8 @@ CASES: list[Case] = [
         body={"stature": 1.70, "sex": "female", "build": "slim"},
         seed=18,
     ),
+    Case("d455-30fps-2.5m", camera={"profile": "d455", "fps": 30, "distance": 2.5}, seed=19),
+    Case("mot-DJ2-30fps", motion="mot:DJ2_ik.mot", camera={"fps": 30}, seed=20),
 ]
 QUICK = ("d435-2m", "mot-DJ1", "mot-DJ2-d455-yaw20")
 
