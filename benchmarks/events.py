@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             render(c, args.cache)
         return 0
     print("Event error in frames (detected - truth; + late); MISS: one side absent; -: both")
+    print(f"tracker build {_build_key()} (size-mtime of {Path(core.__file__).name})")
     head = "".join(f"{SHORT[k]:>7}" for k in EVENT_KEYS)
     print(f"{'case':26}{'fps':>4}  tracked:{head}   truth table:{head}")
     pooled: dict[str, dict[str, list[float]]] = {"tracked": {}, "truth": {}}
