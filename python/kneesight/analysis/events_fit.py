@@ -121,4 +121,3 @@ def velocity_jump(t: np.ndarray, ys: list[np.ndarray], lo: int, hi: int, half: i
         if jump[g] >= EARLIEST_FRACTION * top and jump[g] >= left and jump[g] >= right:
             return float(grid[g])
     return float(grid[int(np.argmax(jump))])
-
