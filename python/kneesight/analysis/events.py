@@ -250,32 +250,40 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
 
     settle = _frames(0.15, fps, 4)
 
-    def stays_down(c: int) -> bool:
-        """The feet stay down after row ``c``: most tracked frames of the next 0.15 s are off
-        the heights (a fit that dips to the floor for a frame or two is no landing)."""
-        w = slice(c, min(c + settle, n))
+    def stays_down(c: int, frames: int = settle, share: float = 0.7) -> bool:
+        """The feet stay down after row ``c``: at least ``share`` of the tracked frames among
+        the next ``frames`` are off the heights (a fit that dips to the floor for a frame or
+        two is no landing)."""
+        w = slice(c, min(c + frames, n))
         seen = ok[w]
         return bool(
             seen.sum() >= max(3, 0.5 * seen.size)
-            and np.mean(foot[w][seen] < ground + HIGH_M) >= 0.7
+            and np.mean(foot[w][seen] < ground + HIGH_M) >= share
         )
 
     def landing(
         start: int, key: str, why: str
     ) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
         """The first landing after row ``start``: the feet come down from a height and stay
-        down (a fit that dips to the floor and back is passed over). Records the event, or
-        why it is absent (a landing tracked too sparsely to place)."""
+        down (a fit that rises for a frame or two, or dips to the floor and back, is passed
+        over). Records the event, or why it is absent (a landing and stance tracked too
+        sparsely to place)."""
         h = _first(up, start)
         while h is not None:
             c = _first(low, h)
             if c is None:
                 break
-            if stays_down(c):
-                # a landing: placed, or None with the reason (a later one is not this one)
+            # from a height held for at least three tracked frames (box or flight), not a blip
+            if np.count_nonzero(high[h:c]) >= 3 and stays_down(c):
                 r, per_side = first_contact(h)
-                placed = place(key, r, why)
-                return placed, per_side if placed is not None else {"l": None, "r": None}
+                if r is not None and unsupported(r) is None:
+                    return place(key, r, why), per_side
+                if stays_down(c, _frames(0.3, fps, 6), 0.8):
+                    # a landing and its stance, tracked too sparsely to place: None with the
+                    # reason (a later landing is not this one)
+                    place(key, r, why)
+                    return None, {"l": None, "r": None}
+                # feet back up soon: the fit dipped to the floor, not a landing
             h = _first(up, c + 1)
         ev.reasons[key] = why
         return None, {"l": None, "r": None}
@@ -305,7 +313,10 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     to = None
     if to_c is not None:
         lo, hi = max(to_c - search, ic_row + 1), min(to_c + 2 * search, n - 1)
-        tc = velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half)
+        if airborne.size:  # the toes leave before the feet are clearly in the air
+            hi = max(min(hi, int(airborne[0]) + 1), lo + 2)
+        # the largest jump: the toes leaving, not the heel rising before them
+        tc = velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half, first=False)
         if tc is not None:
             row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
             to = (row, tc, "ball-of-foot height (velocity jump at toe-off)")

@@ -81,15 +81,17 @@ def hinge_fit(
     return float(grid[int(np.argmin(total))])
 
 
-def velocity_jump(t: np.ndarray, ys: list[np.ndarray], lo: int, hi: int, half: int) -> float | None:
+def velocity_jump(
+    t: np.ndarray, ys: list[np.ndarray], lo: int, hi: int, half: int, first: bool = True
+) -> float | None:
     """Time of the largest upward jump in vertical velocity (a foot stopping on the floor).
 
     Around every hinge time ``tc`` of a quarter-frame grid over rows ``lo..hi``, the samples
     within ``half`` frames either side are fitted by a continuous broken line
     ``a + b (t - tc) + c max(t - tc, 0)``; ``c`` is the change of velocity at ``tc``. The
     ``tc`` with the largest ``c`` (summed over the signals ``ys``, e.g. both feet) is
-    returned; None without enough tracked samples. Of several comparable jumps the first is
-    taken: the toes touch down before the heel comes down.
+    returned; None without enough tracked samples. With ``first``, of several comparable
+    jumps the first is taken: the toes touch down before the heel comes down.
     """
     lo, hi = max(lo, 0), min(hi, t.size - 1)
     if hi - lo < 2:
@@ -115,7 +117,7 @@ def velocity_jump(t: np.ndarray, ys: list[np.ndarray], lo: int, hi: int, half: i
     # the toe touches before the heel comes down: take the first local maximum that is at
     # least EARLIEST_FRACTION of the largest jump, not a later heel-strike peak
     top = float(np.max(jump))
-    for g in range(grid.size):
+    for g in range(grid.size if first else 0):
         left = jump[g - 1] if g > 0 else -np.inf
         right = jump[g + 1] if g + 1 < grid.size else -np.inf
         if jump[g] >= EARLIEST_FRACTION * top and jump[g] >= left and jump[g] >= right:
