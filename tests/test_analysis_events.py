@@ -330,3 +330,20 @@ def test_leg_left_on_the_box_by_the_fit_does_not_set_peak_knee_flexion() -> None
     for k, v in truth.items():
         assert ev.times[k] is not None, (k, ev.reasons)
         assert abs(ev.times[k] - v) * fps <= 1.0 + 1e-6, (k, ev.times[k], v)
+
+
+def test_legs_brought_down_at_the_top_of_the_jump_are_not_a_second_landing() -> None:
+    """The fit loses the flight and holds the feet on the floor for 0.16 s at the top of the
+    jump (the pelvis still high): too soon after take-off for the body's rise, so the second
+    contact is the real one."""
+    fps = 90.0
+    table, truth = dvj_table(fps)
+    t = table["time_s"]
+    top = 0.5 * (truth["take_off_s"] + truth["second_contact_s"])
+    fake = (t > top - 0.1) & (t < top + 0.06)
+    for s in SIDES:
+        table[f"ajc_{s}_y"][fake] = ANKLE_H
+    ev = detect_events(table, fps)
+    for k, v in truth.items():
+        assert ev.times[k] is not None, (k, ev.reasons)
+        assert abs(ev.times[k] - v) * fps <= 1.0 + 1e-6, (k, ev.times[k], v)

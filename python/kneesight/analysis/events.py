@@ -55,6 +55,11 @@ each other are taken to land together and located jointly."""
 TOUCH_M = 0.15
 """Highest ankle joint centre above its flat-foot ground level at which the toes can touch
 down (a foot plantarflexed about 35 deg, m)."""
+FLIGHT_SHARE = 0.6
+"""A second landing comes no sooner after take-off than this share of the ballistic flight
+time of the pelvis's rise (margin for a tracked pelvis lagging its rise)."""
+G = 9.81
+"""Gravitational acceleration, m/s^2."""
 SQUAT_DEG = 20.0
 """Without a landing, peak knee flexion is the trial's maximum when it exceeds this (deg)."""
 MIN_TRACKED_AROUND = 0.6
@@ -261,20 +266,32 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             and np.mean(foot[w][seen] < ground + HIGH_M) >= share
         )
 
+    def too_soon(take_off: int | None, c: int) -> bool:
+        """Feet down at row ``c`` sooner after ``take_off`` than the body's rise allows: a
+        flight lifting the pelvis by ``rise`` lasts ``2 sqrt(2 rise / g)``; a fit bringing
+        the legs to the floor at the top of the jump lands sooner (``FLIGHT_SHARE`` of it)."""
+        if take_off is None or not np.isfinite(pelvis[take_off : c + 1]).any():
+            return False
+        p0 = pelvis[take_off] if np.isfinite(pelvis[take_off]) else np.nan
+        if not np.isfinite(p0):
+            return False
+        rise = max(float(np.nanmax(pelvis[take_off : c + 1])) - float(p0), 0.0)
+        return bool(t[c] - t[take_off] < FLIGHT_SHARE * 2.0 * np.sqrt(2.0 * rise / G))
+
     def landing(
-        start: int, key: str, why: str
+        start: int, key: str, why: str, take_off: int | None = None
     ) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
         """The first landing after row ``start``: the feet come down from a height and stay
         down (a fit that rises for a frame or two, or dips to the floor and back, is passed
-        over). Records the event, or why it is absent (a landing and stance tracked too
-        sparsely to place)."""
+        over; so is one sooner after ``take_off`` than its flight). Records the event, or why
+        it is absent (a landing and stance tracked too sparsely to place)."""
         h = _first(up, start)
         while h is not None:
             c = _first(low, h)
             if c is None:
                 break
             # from a height held for at least three tracked frames (box or flight), not a blip
-            if np.count_nonzero(high[h:c]) >= 3 and stays_down(c):
+            if np.count_nonzero(high[h:c]) >= 3 and stays_down(c) and not too_soon(take_off, c):
                 r, per_side = first_contact(h)
                 if r is not None and unsupported(r) is None:
                     return place(key, r, why), per_side
@@ -346,7 +363,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     if flight is None or _first(low, flight) is None:
         ev.reasons["second_contact_s"] = "no second landing in the recording"
         return ev
-    landing(flight, "second_contact_s", "too few tracked frames around the second landing")
+    landing(flight, "second_contact_s", "too few tracked frames around the second landing", to[0])
     return ev
 
 
