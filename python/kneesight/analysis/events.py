@@ -11,10 +11,11 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
    when the toes land; searched from the ankle's last frame too high for the toes to touch to
    just after the feet reach the ground, so a tracker catch-up earlier in the fall or a slip
    later cannot win. A landing is the feet coming down from a height and staying down (a fit
-   dipping to the floor and back is passed over). Take-off: the height of the ball of the
-   foot (:func:`toe_clearance`), which stays on the floor while the heel rises, before the
-   feet are clearly airborne in two consecutive tracked frames (a fit stuck a few cm above
-   the floor is no flight). Both feet are located jointly when they land
+   dipping to the floor and back is passed over, and so is a second landing sooner after
+   take-off than the pelvis's rise allows). Take-off: the largest velocity jump of the height
+   of the ball of the foot (:func:`toe_clearance`), which stays on the floor while the heel
+   rises, before the feet are clearly airborne in two consecutive tracked frames (a fit stuck
+   a few cm above the floor is no flight). Both feet are located jointly when they land
    together; IC is the first foot's contact. When the feet are too sparsely tracked at
    take-off, a two-phase fit of the pelvis (free fall after take-off) and the ankle heights
    is used instead.
