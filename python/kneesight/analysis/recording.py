@@ -362,12 +362,29 @@ def analyze(
         if isinstance(kv, dict) and kv:
             given = {s: {"knee_valgus": round(float(kv[s]), 2)} for s in ("l", "r") if s in kv}
     tracker = tracking.Tracker(cal)
+    table, dof_sd, status = _track(tracker, rec, progress, info["n_frames"], "tracking")
+    # the knee's place along the thigh shows in the bent-knee frames: measure the thigh there
+    # and track again with it
+    factor = tracker.thigh_length_factor()
+    thigh = cal.segment_lengths_m
+    cal_info["thigh_length_calibrated_m"] = round(0.5 * (thigh["thigh_l"] + thigh["thigh_r"]), 4)
+    cal_info["thigh_length_bent_knee_frames"] = tracker.thigh_length_frames
+    cal_info["thigh_length_measured_in_trial_m"] = None
+    if factor is not None and abs(factor - 1.0) >= THIGH_REFIT_MIN:
+        cal = cal.with_thigh_scale(factor)
+        thigh = cal.segment_lengths_m
+        cal_info["thigh_length_measured_in_trial_m"] = round(
+            0.5 * (thigh["thigh_l"] + thigh["thigh_r"]), 4
+        )
+        tracker = tracking.Tracker(cal)
+        table, dof_sd, status = _track(
+            tracker, rec, progress, info["n_frames"], "tracking (thigh length measured)"
+        )
     if static is not None:
         st_info = _recording_info(Path(cal_info["path"]))
         static_table, _, _ = _track(
             tracking.Tracker(cal), Path(cal_info["path"]), progress, st_info["n_frames"], "static"
         )
-    table, dof_sd, status = _track(tracker, rec, progress, info["n_frames"], "tracking")
     result = analyze_kinematics(
         table,
         fps=fps,
@@ -396,6 +413,10 @@ def analyze(
         )
     return result
 
+
+THIGH_REFIT_MIN = 0.01
+"""A trial re-tracked with the thigh length it measured when that differs from the
+calibration's by at least this fraction."""
 
 STATURE_FROM_LEGS = (
     "estimated from the legs (the head is out of view; within about 10 % on phantoms)"

@@ -98,6 +98,23 @@ class SubjectCalibration:
     def fit_rms_mm(self) -> float:
         return float(self._core.fit_rms_mm)
 
+    def with_thigh_scale(self, factor: float) -> SubjectCalibration:
+        """The same calibration with both thighs ``factor`` times as long.
+
+        Parameters
+        ----------
+        factor : float
+            Within 0.8-1.2, e.g. from :meth:`kneesight.tracking.Tracker.thigh_length_factor`.
+
+        Raises
+        ------
+        InputError
+            ``factor`` outside 0.8-1.2.
+        """
+        if not isinstance(factor, int | float) or not np.isfinite(factor):
+            raise InputError(f"thigh length factor must be a number, got {factor!r}")
+        return SubjectCalibration(self._core.with_thigh_scale(float(factor)), self.source)
+
     def __repr__(self) -> str:
         v = self.static_knee_valgus_deg
         return (

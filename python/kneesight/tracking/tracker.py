@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,9 @@ class Tracker:
         self.calibration = calibration
         self._core = _core.CoreTracker(calibration.core)
         self._lab = calibration.lab_frame
+        self._clock: tuple[int, float] | None = None
+        self._intervals: deque[float] = deque(maxlen=9)
+        self._interval: float | None = None
 
     @property
     def lab_frame(self) -> LabFrame:
@@ -146,6 +150,47 @@ class Tracker:
     def reset(self) -> None:
         """Forget the motion history (e.g. between trials); the next frame re-initialises."""
         self._core.reset()
+        self._clock = None
+
+    def _follow_frame_rate(self, frame: DepthFrame) -> None:
+        """Tell the core the camera's frame interval (median of the recent ones, from the
+        frame numbers and timestamps): below 90 fps the motion between frames is larger."""
+        n, t = int(frame.frame_number), float(frame.timestamp_ms)
+        last, self._clock = self._clock, (n, t)
+        if last is None or n <= last[0] or not np.isfinite(t) or t <= last[1]:
+            return
+        dt = (t - last[1]) / 1000.0 / (n - last[0])
+        if not 1e-4 < dt < 1.0:
+            return
+        self._intervals.append(dt)
+        med = float(np.median(self._intervals))
+        if self._interval is None or abs(med / self._interval - 1.0) > 0.05:
+            self._interval = med
+            self._core.set_frame_interval(med)
+
+    def thigh_length_factor(self) -> float | None:
+        """The factor on the calibrated thigh length that the trial's bent-knee frames support.
+
+        A straight leg in quiet standing hardly shows where the knee lies along it, so the
+        calibration keeps the thigh near its anthropometric length (women's and men's
+        proportions differ by about 3 cm). The tracker keeps the most flexed frames it tracked
+        (knee flexion >= 40 deg); this refits them for thigh lengths 0.84-1.16 times the
+        calibrated one and returns the best factor, or None with fewer than 8 such frames or
+        a best length at the end of that range. Apply it with
+        :meth:`SubjectCalibration.with_thigh_scale` and track again.
+
+        Returns
+        -------
+        float or None
+            Dimensionless factor.
+        """
+        f = self._core.thigh_length_factor()
+        return None if f is None else float(f)
+
+    @property
+    def thigh_length_frames(self) -> int:
+        """Bent-knee frames kept so far for :meth:`thigh_length_factor`."""
+        return int(self._core.thigh_length_frames)
 
     def track(self, frame: DepthFrame) -> FrameResult:
         """Track one frame.
@@ -171,6 +216,7 @@ class Tracker:
                 f"frame {frame.frame_number}: depth must be a 2-D uint16 array, got "
                 f"{getattr(depth, 'dtype', type(depth))} {getattr(depth, 'shape', '')}"
             )
+        self._follow_frame_rate(frame)
         tracked, conf, status, values, pose, sd, rots, npts, rms = self._core.track(
             depth, frame.intrinsics, float(frame.depth_scale), int(frame.frame_number)
         )

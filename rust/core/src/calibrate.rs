@@ -53,6 +53,20 @@ pub struct SubjectCalibration {
 }
 
 impl SubjectCalibration {
+    /// The same calibration with both thighs `factor` times as long (a length measured in a
+    /// trial, see [`crate::thigh_length`]); `factor` must lie within 0.8-1.2.
+    pub fn with_thigh_scale(&self, factor: f64) -> Result<SubjectCalibration> {
+        if !(0.8..=1.2).contains(&factor) {
+            return Err(crate::input_err!(
+                "thigh length factor must lie within 0.8-1.2, got {factor}"
+            ));
+        }
+        Ok(SubjectCalibration {
+            shape: crate::thigh_length::scaled_thigh(&self.shape, factor),
+            ..self.clone()
+        })
+    }
+
     /// Static knee valgus in radians (the centre of the tracker's valgus prior).
     pub fn static_valgus_rad(&self) -> [f64; 2] {
         self.static_valgus_deg.map(f64::to_radians)

@@ -59,6 +59,10 @@ pub struct FitConfig {
     /// Physiological prior standard deviations: knee valgus, knee axial rotation, ankle
     /// inversion (rad), arch (m).
     pub physio_sd: [f64; 4],
+    /// Prior standard deviation of hip internal rotation around 0 (rad): wide (hip rotation in a
+    /// landing stays within about 15 deg), it only keeps a nearly straight leg, whose axial
+    /// rotation the points barely show, from drifting to the joint limit.
+    pub hip_rotation_sd: f64,
     /// Prior standard deviation of the pelvis tilt about its medio-lateral axis (rad): depth
     /// barely shows it (it only shifts hip flexion; hip adduction and rotation do not depend on
     /// it), so it is held near level.
@@ -97,6 +101,7 @@ impl Default for FitConfig {
             ],
             // off by default: on phantom recordings it biased the fit (see the report)
             free_space: [0.0, 0.02, 0.03],
+            hip_rotation_sd: 20f64.to_radians(),
             pelvis_tilt_sd: 3f64.to_radians(),
             pelvis_obliquity_sd: 2.5f64.to_radians(),
             limit_sd: 1f64.to_radians(),
@@ -503,11 +508,11 @@ fn priors(
     one(lin, 5, q[5], cfg.pelvis_obliquity_sd);
     for side in Side::BOTH {
         let (b, i) = (side_base(side), side_index(side));
+        one(lin, b + HIP + 2, q[b + HIP + 2], cfg.hip_rotation_sd);
         one(lin, b + KNEE + 1, q[b + KNEE + 1] - prior.valgus[i], sv);
         one(lin, b + KNEE + 2, q[b + KNEE + 2], sr);
         one(lin, b + ANKLE + 1, q[b + ANKLE + 1], si);
         one(lin, b + ARCH, q[b + ARCH] - prior.arch[i], sa);
-        let _ = HIP;
     }
     // feet not below the floor (lab y = 0) or the support they stand over
     let up = V3::y();
@@ -587,7 +592,8 @@ fn priors(
                 } else {
                     &shape.shank[i]
                 };
-                (s.length, 0.5 * (s.az[1] + s.az[2]))
+                // the medio-lateral half-width of the section there
+                (s.length, if t < 0.75 { s.az[1] } else { s.az[2] })
             };
             let ((ll, rl), (lr, rr)) = (lim(0), lim(1));
             let (ol, rotl) = k.frame(seg_l);
@@ -596,7 +602,8 @@ fn priors(
             let xr = or + rotr * V3::new(0.0, -t * lr, 0.0);
             let dvec = xr - xl;
             let dist = dvec.norm();
-            let dmin = 0.9 * (rl + rr);
+            // soft tissue gives: thighs and knees touch and press in a valgus squat
+            let dmin = 0.8 * (rl + rr);
             if dist < dmin && dist > 1e-6 {
                 let u = dvec / dist;
                 row.n = 0;
@@ -652,10 +659,13 @@ fn bounding_spheres(shape: &BodyShape, k: &Kinematics) -> [(V3, f64); 9] {
                     &shape.shank[i]
                 };
                 let rad = max3(&l.ax).max(max3(&l.az)) + max3(&l.cx).max(max3(&l.cz));
-                (
-                    o + r * V3::new(0.0, -0.5 * l.length, 0.0),
-                    0.5 * l.length + rad,
-                )
+                let ext = if matches!(seg, Seg::Thigh(_)) {
+                    crate::shape::THIGH_CONDYLES
+                } else {
+                    0.0
+                };
+                let half = 0.5 * (1.0 + ext) * l.length;
+                (o + r * V3::new(0.0, -half, 0.0), half + rad)
             }
             Seg::Patella(s) => {
                 let i = side_index(s);

@@ -22,6 +22,7 @@ pub mod shape;
 pub mod synth;
 #[cfg(test)]
 pub(crate) mod synthetic;
+pub mod thigh_length;
 pub mod tracker;
 
 pub use angles::{Joint, Side};

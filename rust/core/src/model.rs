@@ -16,7 +16,7 @@
 use nalgebra::{Matrix3, Rotation3, Vector3};
 
 use crate::angles::{joint_angles, joint_rotation, Joint, Side};
-use crate::shape::{BodyShape, Corr, PATELLA_SHARE};
+use crate::shape::{BodyShape, Corr, PATELLA_SHARE, THIGH_CONDYLES};
 
 type V3 = Vector3<f64>;
 type M3 = Matrix3<f64>;
@@ -355,9 +355,9 @@ impl Kinematics {
 pub fn seg_closest(shape: &BodyShape, seg: Seg, y: &V3, arch: &[f64; 2]) -> Corr {
     match seg {
         Seg::Pelvis => shape.pelvis.closest(y),
-        Seg::Thigh(s) => shape.thigh[side_index(s)].closest(y, s.lateral()),
+        Seg::Thigh(s) => shape.thigh[side_index(s)].closest(y, s.lateral(), THIGH_CONDYLES),
         Seg::Patella(s) => shape.patella[side_index(s)].closest(y),
-        Seg::Shank(s) => shape.shank[side_index(s)].closest(y, s.lateral()),
+        Seg::Shank(s) => shape.shank[side_index(s)].closest(y, s.lateral(), 0.0),
         Seg::Foot(s) => {
             let i = side_index(s);
             shape.foot[i].closest(y, arch[i], s.lateral())

@@ -65,7 +65,7 @@ impl SurfaceSamples {
                 (Seg::Thigh(side), &shape.thigh[i]),
                 (Seg::Shank(side), &shape.shank[i]),
             ] {
-                for (p, n) in limb_samples(shp, lat, 8, 10) {
+                for (p, n) in limb_samples(shp, lat, 0.0, 8, 10) {
                     all.push(Sample {
                         seg,
                         p,

@@ -11,8 +11,8 @@
 //!   centre offsets at the proximal end, mid-length and distal end, quadratic in between: the
 //!   thigh's conical taper, the condylar widening, the calf bulge).
 //! - Patella: a sphere on the anterior distal thigh.
-//! - Foot: a half-elliptic dome on a flat sole along the foot's X; the dome's height at 50 % of
-//!   foot length is the arch degree of freedom.
+//! - Foot: elliptical sections from a flat sole to the dorsum along the foot's X; the dorsal
+//!   height at 50 % of foot length is the arch degree of freedom.
 //! - Pelvis / lower trunk: an ellipsoid.
 
 #![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
@@ -20,6 +20,10 @@
 use nalgebra::Vector3;
 
 type V3 = Vector3<f64>;
+
+/// How far the thigh's surface goes on past the knee joint centre, in thigh lengths: the
+/// femoral condyles reach 2-3 cm below the epicondylar axis.
+pub const THIGH_CONDYLES: f64 = 0.06;
 
 /// Share of the knee flexion by which the patella frame turns with the shank (the patella
 /// flexes about half as much as the knee).
@@ -200,14 +204,19 @@ fn finish(y: &V3, p: V3, g: V3, dp_darch: V3) -> Corr {
 
 impl LimbShape {
     /// Closest point of the limb surface to `y` (segment coordinates, axis from the origin down
-    /// to `(0, -length, 0)`); `lat` is +1 right, -1 left.
-    pub fn closest(&self, y: &V3, lat: f64) -> Corr {
+    /// to `(0, -length, 0)`); `lat` is +1 right, -1 left. The surface goes on past the distal
+    /// joint centre by `ext` lengths with the distal section (the femoral condyles reach below
+    /// the knee joint centre: [`THIGH_CONDYLES`]).
+    pub fn closest(&self, y: &V3, lat: f64, ext: f64) -> Corr {
         let tr = -y.y / self.length;
-        let t = tr.clamp(0.0, 1.0);
-        let (cx, dcx) = quad(&self.cx, t);
-        let (cz, dcz) = quad(&self.cz, t);
-        let (ax, dax) = quad(&self.ax, t);
-        let (az, daz) = quad(&self.az, t);
+        let t = tr.clamp(0.0, 1.0 + ext);
+        let ts = t.min(1.0);
+        let beyond = if t > 1.0 { 0.0 } else { 1.0 };
+        let (cx, dcx) = quad(&self.cx, ts);
+        let (cz, dcz) = quad(&self.cz, ts);
+        let (ax, dax) = quad(&self.ax, ts);
+        let (az, daz) = quad(&self.az, ts);
+        let (dcx, dcz, dax, daz) = (dcx * beyond, dcz * beyond, dax * beyond, daz * beyond);
         let (cz, dcz) = (cz * lat, dcz * lat);
         let (u, w) = (y.x - cx, y.z - cz);
         let ([pu, pw], [gu, gw]) = ellipse_project(u, w, ax, az);
@@ -289,12 +298,16 @@ impl FootShape {
         let cz = self.cz * lat;
         let (v, w) = (y.y - sole, y.z - cz);
         let xs = x - self.heel;
+        // the cross-section: an ellipse from the sole to the dorsum (centre half-way up,
+        // vertical semi-axis a = h / 2, half-width b): a foot's sides are nearly upright
+        let a = 0.5 * h;
+        let vc = v - a;
         if xr != x {
-            let p = if v >= 0.0 && (v / h).powi(2) + (w / b).powi(2) <= 1.0 {
+            let p = if (vc / a).powi(2) + (w / b).powi(2) <= 1.0 {
                 V3::new(xs, y.y, y.z)
             } else {
-                let ([pv, pw], _) = ellipse_project(v.max(0.0), w, h, b);
-                V3::new(xs, sole + pv, cz + pw)
+                let ([pv, pw], _) = ellipse_project(vc, w, a, b);
+                V3::new(xs, sole + a + pv, cz + pw)
             };
             let g = y - p;
             let g = if g.norm() > 1e-9 {
@@ -304,19 +317,17 @@ impl FootShape {
             };
             return finish(y, p, g, V3::zeros());
         }
-        if v < 0.0 {
-            // below the sole: the sole plane (clamped to the foot's outline)
-            let p = V3::new(xs, sole, cz + w.clamp(-b, b));
-            let d_out = (w.abs() - b).max(0.0);
-            let g = if d_out > 0.0 {
-                y - p
-            } else {
-                V3::new(0.0, -1.0, 0.0)
-            };
-            return finish(y, p, g, V3::zeros());
+        if v < 0.0 && w.abs() <= b {
+            // below the sole: the sole plane
+            return finish(
+                y,
+                V3::new(xs, sole, y.z),
+                V3::new(0.0, -1.0, 0.0),
+                V3::zeros(),
+            );
         }
-        let rho_s = (v / h).powi(2) + (w / b).powi(2);
-        if rho_s < 1.0 && v < (1.0 - rho_s.sqrt()) * h {
+        let rho = ((vc / a).powi(2) + (w / b).powi(2)).sqrt();
+        if rho < 1.0 && v < (1.0 - rho) * a {
             // inside, nearer the sole than the dome
             return finish(
                 y,
@@ -325,12 +336,14 @@ impl FootShape {
                 V3::zeros(),
             );
         }
-        let ([pv, pw], [gv, gw]) = ellipse_project(v, w, h, b);
-        // level function rho(v, w; h(x), b(x)): slope along x on the surface
-        let drho_dx = -gv * pv / h * dh - gw * pw / b * db;
+        let ([pv, pw], [gv, gw]) = ellipse_project(vc, w, a, b);
+        // level function rho(v, w; a(x), b(x)) with the centre at a(x): slope along x on the
+        // surface (the centre and the semi-axis both move by da = dh / 2)
+        let da = 0.5 * dh;
+        let drho_dx = -gv * da * (1.0 + pv / a) - gw * pw / b * db;
         let g = V3::new(drho_dx, gv, gw);
-        let dp = V3::new(0.0, dh_da * pv / h, 0.0);
-        finish(y, V3::new(xs, sole + pv, cz + pw), g, dp)
+        let dp = V3::new(0.0, dh_da * 0.5 * (1.0 + pv / a), 0.0);
+        finish(y, V3::new(xs, sole + a + pv, cz + pw), g, dp)
     }
 }
 
@@ -368,7 +381,13 @@ impl PatellaShape {
 }
 
 /// Surface samples of a limb (rings of points with outward normals), segment coordinates.
-pub fn limb_samples(shape: &LimbShape, lat: f64, rings: usize, per_ring: usize) -> Vec<(V3, V3)> {
+pub fn limb_samples(
+    shape: &LimbShape,
+    lat: f64,
+    ext: f64,
+    rings: usize,
+    per_ring: usize,
+) -> Vec<(V3, V3)> {
     let mut out = Vec::with_capacity(rings * per_ring);
     for i in 0..rings {
         let t = (i as f64 + 0.5) / rings as f64;
@@ -380,7 +399,7 @@ pub fn limb_samples(shape: &LimbShape, lat: f64, rings: usize, per_ring: usize) 
                 -t * shape.length,
                 lat * quad(&shape.cz, t).0 + az * phi.sin(),
             );
-            let c = shape.closest(&y, lat);
+            let c = shape.closest(&y, lat, ext);
             out.push((c.p, c.n));
         }
     }
@@ -398,9 +417,9 @@ mod tests {
         s.az = [0.06; 3];
         s.cx = [0.0; 3];
         s.cz = [0.0; 3];
-        let c = s.closest(&V3::new(0.1, -0.2, 0.0), 1.0);
+        let c = s.closest(&V3::new(0.1, -0.2, 0.0), 1.0, 0.0);
         assert!((c.d - 0.04).abs() < 1e-12);
-        let c = s.closest(&V3::new(0.0, -0.2, -0.02), 1.0);
+        let c = s.closest(&V3::new(0.0, -0.2, -0.02), 1.0, 0.0);
         assert!((c.d + 0.04).abs() < 1e-12 && c.n.z < -0.99);
     }
 

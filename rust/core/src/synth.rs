@@ -134,7 +134,7 @@ fn dense_surface(shape: &BodyShape, seg: Seg, arch: &[f64; 2], step: f64) -> Vec
                     p.z += b * ph.sin();
                 }
                 _ => {
-                    p.y += a * ph.cos().abs();
+                    p.y += a * ph.cos();
                     p.z += b * ph.sin();
                 }
             }
@@ -162,14 +162,17 @@ fn dense_surface(shape: &BodyShape, seg: Seg, arch: &[f64; 2], step: f64) -> Vec
             } else {
                 &shape.shank[i]
             };
-            let n = (l.length / step) as usize;
+            let ext = if matches!(seg, Seg::Thigh(_)) {
+                crate::shape::THIGH_CONDYLES
+            } else {
+                0.0
+            };
+            let n = (l.length * (1.0 + ext) / step) as usize;
             for k in 0..=n {
-                let t = k as f64 / n as f64;
-                let y = V3::new(0.0, -t * l.length, 0.0);
-                // the section through the shape's own closest-point query
-                let c = l.closest(&y, s.lateral());
-                let centre = c.p - c.n * 0.0;
-                let _ = centre;
+                let t_along = (1.0 + ext) * k as f64 / n as f64;
+                let y = V3::new(0.0, -t_along * l.length, 0.0);
+                // past the distal joint the distal section goes on
+                let t = t_along.min(1.0);
                 let q = |v: &[f64; 3]| {
                     let l0 = 2.0 * (t - 0.5) * (t - 1.0);
                     let l1 = -4.0 * t * (t - 1.0);
@@ -204,8 +207,8 @@ fn dense_surface(shape: &BodyShape, seg: Seg, arch: &[f64; 2], step: f64) -> Vec
                 let (h, _, _) = f.top(x, arch[i]);
                 let b = 0.5
                     * (f.width[0] + (f.width[1] - f.width[0]) * (x / (0.75 * f.length)).min(1.0));
-                let c = V3::new(x - f.heel, -f.ankle_height, s.lateral() * f.cz);
-                ring(c, h, b, 0, &mut out);
+                let c = V3::new(x - f.heel, -f.ankle_height + 0.5 * h, s.lateral() * f.cz);
+                ring(c, 0.5 * h, b, 0, &mut out);
             }
         }
     }

@@ -17,9 +17,16 @@ use crate::segment::{
     find_subject, learn_background, roi_from_bounds, segment_subject, Background, LabBounds,
     SubjectPoints,
 };
+use crate::thigh_length::LengthSamples;
 use std::sync::Arc;
 
 type V3 = Vector3<f64>;
+
+/// Frame interval the temporal prior's widths are set for, s (90 frames/s).
+const REFERENCE_INTERVAL: f64 = 1.0 / 90.0;
+
+/// Tracked frames at least this confident may size the thigh.
+const LENGTH_CONFIDENCE: f64 = 0.6;
 
 /// Per-side values in the order of `kneesight.conventions.side_columns`: 8 angles (deg),
 /// arch height (mm), then hip, knee and ankle joint centres (lab, m).
@@ -175,6 +182,10 @@ pub struct Tracker {
     scene_learnt: bool,
     /// Horizontal background patches (box tops) the feet may stand on.
     supports: Arc<Vec<Support>>,
+    /// The most flexed tracked frames, for the thigh length.
+    lengths: LengthSamples,
+    /// Seconds between consecutive frame numbers (the camera's frame interval).
+    frame_interval: f64,
 }
 
 impl Tracker {
@@ -193,7 +204,22 @@ impl Tracker {
             supports: Arc::new(cal_bg.supports()),
             bg: cal_bg,
             scene_learnt: false,
+            lengths: LengthSamples::default(),
+            frame_interval: REFERENCE_INTERVAL,
         }
+    }
+
+    /// Set the camera's frame interval (s): the temporal prior widens in proportion above
+    /// 1/90 s (a 30 fps camera sees three times the motion between frames), up to 4 times.
+    /// Errors for a non-positive or non-finite interval.
+    pub fn set_frame_interval(&mut self, seconds: f64) -> Result<()> {
+        if !(seconds.is_finite() && seconds > 0.0 && seconds < 10.0) {
+            return Err(crate::input_err!(
+                "frame interval must be a positive number of seconds, got {seconds}"
+            ));
+        }
+        self.frame_interval = seconds;
+        Ok(())
     }
 
     /// Forget the motion history (the next frame re-initialises).
@@ -203,6 +229,20 @@ impl Tracker {
         self.bg = self.cal.background.clone();
         self.supports = Arc::new(self.bg.supports());
         self.scene_learnt = false;
+        self.lengths.clear();
+    }
+
+    /// The factor on the calibrated thigh length that best explains the trial's bent-knee
+    /// frames so far (see [`crate::thigh_length`]), or `None` when they do not tell.
+    pub fn thigh_length_factor(&self) -> Option<f64> {
+        let cfg = self.scaled(&self.cfg.fit);
+        self.lengths
+            .thigh_factor(&self.cal.shape, &self.cal.lab.camera_position(), &cfg)
+    }
+
+    /// Bent-knee frames kept for [`Self::thigh_length_factor`].
+    pub fn thigh_length_frames(&self) -> usize {
+        self.lengths.len()
     }
 
     /// Add the large planar structure of a trial frame (walls, a box or platform) to the
@@ -409,6 +449,10 @@ impl Tracker {
             }
         }
         let out = self.output(&q, &stats);
+        if out.tracked && out.confidence >= LENGTH_CONFIDENCE {
+            let prior = self.prior(None);
+            self.lengths.offer(&self.pts.points, &q, &prior);
+        }
         if out.tracked {
             self.misses = 0;
             self.history.push((frame, q));
@@ -455,6 +499,10 @@ impl Tracker {
         let mut c = c.clone();
         c.noise = self.noise;
         c.robust_scale = (2.5 * self.noise).max(0.02);
+        let slower = (self.frame_interval / REFERENCE_INTERVAL)
+            .clamp(1.0, 4.0)
+            .sqrt();
+        c.temporal_sd.iter_mut().for_each(|s| *s *= slower);
         c
     }
 

@@ -79,6 +79,13 @@ impl PyCalibration {
         to_fields(&self.inner)
     }
 
+    /// The same calibration with both thighs `factor` times as long (0.8-1.2).
+    fn with_thigh_scale(&self, factor: f64) -> PyResult<PyCalibration> {
+        Ok(PyCalibration {
+            inner: self.inner.with_thigh_scale(factor).py_err()?,
+        })
+    }
+
     /// A calibration from named lists of numbers; CalibrationError names a bad field.
     #[staticmethod]
     fn from_fields(fields: BTreeMap<String, Vec<f64>>) -> PyResult<PyCalibration> {
@@ -167,6 +174,27 @@ impl PyTracker {
     fn reset(&self) -> PyResult<()> {
         self.lock()?.reset();
         Ok(())
+    }
+
+    /// Factor on the calibrated thigh length that best explains the bent-knee frames tracked
+    /// so far, or None when they do not tell (too few, or the best at the searched range's end).
+    fn thigh_length_factor(&self, py: Python<'_>) -> PyResult<Option<f64>> {
+        let guard = self.lock()?;
+        let tracker: &Tracker = &guard;
+        crate::errors::detach_guarded(py, "Tracker.thigh_length_factor", || {
+            tracker.thigh_length_factor()
+        })
+    }
+
+    /// Seconds between consecutive frame numbers; widens the temporal prior below 90 fps.
+    fn set_frame_interval(&self, seconds: f64) -> PyResult<()> {
+        self.lock()?.set_frame_interval(seconds).py_err()
+    }
+
+    /// Bent-knee frames kept for the thigh length.
+    #[getter]
+    fn thigh_length_frames(&self) -> PyResult<usize> {
+        Ok(self.lock()?.thigh_length_frames())
     }
 
     /// Track one frame: (tracked, confidence, status, values (36,), pose (24,), sd (24,),
