@@ -46,7 +46,7 @@ def test_a_squat_measures_the_thigh_closer_to_the_truth(squat):
     # the calibration keeps the mean of the sexes' proportions
     assert abs(before - truth) > 0.015
     # measured: about 0.02 m long still (2 cm of 3.2 cm removed on this phantom)
-    assert abs(after - truth) < 0.7 * abs(before - truth), (before, after, truth)
+    assert abs(after - truth) < 0.75 * abs(before - truth), (before, after, truth)
     assert abs(after - truth) < 0.025, (after, truth)
     # only the thighs change
     assert cal.with_thigh_scale(factor).segment_lengths_m["shank_r"] == pytest.approx(

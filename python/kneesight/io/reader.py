@@ -95,6 +95,7 @@ class Recording:
         self._last_number: int | None = None
         self._iterated = False
         self._pipe: Any = None
+        self._playback: Any = None
         sdk = rs()
         try:
             profile = self._resolve_and_start(sdk)
@@ -268,6 +269,7 @@ class Recording:
 
     def _finish(self) -> None:
         """End of the file: check nothing is missing and release the file."""
+        self._until_stopped()
         self.close()
         if self._expected is not None and self.frames_read < self._expected:
             raise RecordingError(
@@ -276,6 +278,20 @@ class Recording:
                 "frames could be decoded)"
             )
         self.frame_count = self.frames_read
+
+    def _until_stopped(self) -> None:
+        """Let the playback reach the end of the file by itself before the pipeline is stopped
+        (stopping it while its thread still dispatches can crash the SDK), for at most
+        ``END_GRACE_S``; frames still arriving are dropped (all expected ones were read)."""
+        if self._pipe is None or self._playback is None:
+            return
+        stopped = rs().playback_status.stopped
+        deadline = time.monotonic() + END_GRACE_S
+        try:
+            while self._playback.current_status() != stopped and time.monotonic() < deadline:
+                self._pipe.try_wait_for_frames(10)
+        except RuntimeError:
+            pass
 
     def close(self) -> None:
         """Stop playback and release the file (idempotent)."""

@@ -430,6 +430,8 @@ fn calib_cfg() -> FitConfig {
     c.physio_sd[0] = 15f64.to_radians();
     c.physio_sd[3] = 0.02;
     c.pelvis_obliquity_sd = 3f64.to_radians();
+    // the standing hip rotation is measured (the feet and knees show it), not assumed
+    c.hip_rotation_sd = f64::INFINITY;
     c
 }
 

@@ -134,6 +134,8 @@ pub struct TrackerConfig {
     /// A fitted pose whose lowest sole is this far above the lowest subject points has lost
     /// the feet (folded legs in a local minimum): the frame is re-fitted from scratch, m.
     pub lost_feet: f64,
+    /// Below this confidence a tracked fit is also tried from scratch (the better is kept).
+    pub refit_below: f64,
 }
 
 impl Default for TrackerConfig {
@@ -156,6 +158,7 @@ impl Default for TrackerConfig {
             stance_reach: 0.1,
             stance_trunk_cut: true,
             lost_feet: 0.08,
+            refit_below: 0.6,
         }
     }
 }
@@ -438,17 +441,21 @@ impl Tracker {
             self.fitter
                 .fit(&mut q, &self.pts.points, &cam, Some(&dv), &prior, &cfg)
         };
-        // the model must reach down to the lowest points: legs folded up in a wrong minimum
-        // do not recover by themselves, a fresh start usually finds them
-        if !init && self.feet_lost(&q) {
+        // a wrong minimum (legs folded up above the lowest points, a leg stuck straight while
+        // the points show it bent) does not recover by itself: a fresh start usually finds the
+        // right one; it replaces the tracked fit when it explains clearly more of the points
+        let mut out = self.output(&q, &stats);
+        let lost = self.feet_lost(&q);
+        if !init && (lost || out.confidence < self.cfg.refit_below) {
             let mut q2 = self.initial_pose(&self.pts.points);
             let st2 = self.initial_fit(&mut q2, &cam, &dv);
-            if !self.feet_lost(&q2) {
+            let better = st2.inliers as f64 > 1.05 * stats.inliers as f64;
+            if !self.feet_lost(&q2) && (better || (lost && st2.inliers >= stats.inliers)) {
                 q = q2;
                 stats = st2;
+                out = self.output(&q, &stats);
             }
         }
-        let out = self.output(&q, &stats);
         if out.tracked && out.confidence >= LENGTH_CONFIDENCE {
             let prior = self.prior(None);
             self.lengths.offer(&self.pts.points, &q, &prior);
