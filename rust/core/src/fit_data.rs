@@ -22,7 +22,7 @@ use nalgebra::{Matrix3, Vector3};
 
 use crate::fit_terms::{FitConfig, Linearisation};
 use crate::model::{seg_closest, side_base, side_index, Kinematics, Seg, ARCH};
-use crate::shape::BodyShape;
+use crate::shape::{BodyShape, LimbShape};
 
 type V3 = Vector3<f64>;
 type M3 = Matrix3<f64>;
@@ -47,6 +47,106 @@ impl Sphere {
         let reach = self.rad + d;
         reach < 0.0 || (x - self.c).norm_squared() > reach * reach
     }
+}
+
+/// A lower bound of the signed distance that [`LimbShape::closest`] reports for a world point,
+/// in the limb's world placement.
+///
+/// Between the ends the limb query projects radially in the section at the point's height, and
+/// its distance is `(rho - 1) / |g|` (`rho` the section's level function, `g` the normal before
+/// normalisation): with the section centre within `cmax` of the axis, semi-axes in
+/// `[amin, amax]` and `|g| <= sqrt(1 + (S / L)^2) / amin` (`S` bounding the taper slopes), a
+/// point `r` from the axis has `rho - 1 >= (r - cmax) / amax - 1`. Beyond an end the distance is
+/// Euclidean to a point of the end section, so at least the distance to the axis segment less
+/// `cmax + amax`.
+#[derive(Debug, Clone, Copy)]
+struct LimbBound {
+    o: V3,
+    /// Unit direction of the axis, origin to distal end.
+    dir: V3,
+    len: f64,
+    cmax: f64,
+    amax: f64,
+    /// `amin / sqrt(1 + (S / L)^2)`.
+    scale: f64,
+}
+
+impl LimbBound {
+    fn new(l: &LimbShape, o: V3, dir: V3) -> Option<LimbBound> {
+        let (a0, a1) = quad_range(&l.ax);
+        let (b0, b1) = quad_range(&l.az);
+        let amin = a0.min(b0);
+        let slope = |v: &[f64; 3]| {
+            // the derivative of the quadratic is linear in t: largest at an end
+            (-3.0 * v[0] + 4.0 * v[1] - v[2])
+                .abs()
+                .max((v[0] - 4.0 * v[1] + 3.0 * v[2]).abs())
+        };
+        let s = slope(&l.cx) + slope(&l.cz) + slope(&l.ax) + slope(&l.az);
+        let abs_max = |v: &[f64; 3]| {
+            let (lo, hi) = quad_range(v);
+            lo.abs().max(hi.abs())
+        };
+        (amin > 0.0 && l.length > 0.0).then(|| LimbBound {
+            o,
+            dir,
+            len: l.length,
+            cmax: abs_max(&l.cx).hypot(abs_max(&l.cz)) * (1.0 + 1e-12),
+            amax: a1.max(b1) * (1.0 + 1e-12),
+            scale: amin / (1.0 + (s / l.length).powi(2)).sqrt() * (1.0 - 1e-12),
+        })
+    }
+
+    /// Whether the limb's reported distance for `x` is certainly larger than `d`.
+    #[inline]
+    fn cannot_beat(&self, x: &V3, d: f64) -> bool {
+        const EPS: f64 = 1e-9;
+        let v = x - self.o;
+        let s = v.dot(&self.dir);
+        if s > EPS && s < self.len - EPS {
+            let r2 = v.norm_squared() - s * s;
+            let t = self.cmax + self.amax * (1.0 + d.max(0.0) / self.scale);
+            r2 > t * t
+        } else if s < -EPS || s > self.len + EPS {
+            let reach = self.cmax + self.amax + d;
+            let e = v - self.dir * s.clamp(0.0, self.len);
+            reach < 0.0 || e.norm_squared() > reach * reach
+        } else {
+            false
+        }
+    }
+}
+
+/// Smallest and largest value on `t` in [0, 1] of the quadratic through `v` at t = 0, 0.5, 1
+/// (the interpolation of the limb sections).
+fn quad_range(v: &[f64; 3]) -> (f64, f64) {
+    let a = 2.0 * v[0] - 4.0 * v[1] + 2.0 * v[2];
+    let b = -3.0 * v[0] + 4.0 * v[1] - v[2];
+    let (mut lo, mut hi) = (v[0].min(v[2]), v[0].max(v[2]));
+    if a != 0.0 {
+        let t = -b / (2.0 * a);
+        if t > 0.0 && t < 1.0 {
+            let q = a * t * t + b * t + v[0];
+            lo = lo.min(q);
+            hi = hi.max(q);
+        }
+    }
+    (lo, hi)
+}
+
+/// Distance bounds of the thighs and shanks (order of [`Seg::ALL`], `None` elsewhere).
+fn limb_bounds(shape: &BodyShape, k: &Kinematics) -> [Option<LimbBound>; 9] {
+    let mut out = [None; 9];
+    for (si, &seg) in Seg::ALL.iter().enumerate() {
+        let l = match seg {
+            Seg::Thigh(s) => &shape.thigh[side_index(s)],
+            Seg::Shank(s) => &shape.shank[side_index(s)],
+            _ => continue,
+        };
+        let (o, r) = k.frame(seg);
+        out[si] = LimbBound::new(l, o, -r.column(1).into_owned());
+    }
+    out
 }
 
 /// A bounding sphere of every segment, order of [`Seg::ALL`].
@@ -108,13 +208,23 @@ impl Moments {
         b: [0.0; W],
     };
 
+    /// Add one point (upper triangle of `m` only; see [`Moments::mirror`]).
     #[inline]
     fn add(&mut self, w: &[f64; W], omega: f64, r: f64) {
         for i in 0..W {
             let wi = omega * w[i];
             self.b[i] += wi * r;
-            for j in 0..W {
+            for j in i..W {
                 self.m[i][j] += wi * w[j];
+            }
+        }
+    }
+
+    /// Complete the lower triangle of `m`.
+    fn mirror(&mut self) {
+        for i in 0..W {
+            for j in 0..i {
+                self.m[i][j] = self.m[j][i];
             }
         }
     }
@@ -164,25 +274,37 @@ fn geman_mcclure(r: f64, s: f64) -> (f64, f64) {
 struct Match {
     seg: usize,
     d: f64,
-    pw: V3,
-    nw: V3,
+    /// Surface point and normal, segment coordinates.
+    p: V3,
+    n: V3,
     darch: f64,
 }
 
-/// Segment origin, rotation and its transpose, order of [`Seg::ALL`].
-type Frames = [(V3, M3, M3); 9];
+/// A segment's placement: origin, rotation and its transpose, and the camera centre in segment
+/// coordinates.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    o: V3,
+    r: M3,
+    rt: M3,
+    cam: V3,
+}
+
+/// Placements of the segments, order of [`Seg::ALL`].
+type Frames = [Frame; 9];
 
 /// The closest camera-facing surface of `x`: segment `first` first (the previous point's,
 /// neighbouring points), then the others unless their bound is farther than the best surface
 /// found.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn closest_facing(
     shape: &BodyShape,
     k: &Kinematics,
     frames: &Frames,
     bounds: &[Sphere; 9],
+    limbs: &[Option<LimbBound>; 9],
     x: &V3,
-    cam: &V3,
     first: usize,
 ) -> Option<Match> {
     let mut best: Option<Match> = None;
@@ -195,20 +317,20 @@ fn closest_facing(
             j
         };
         if let Some(b) = &best {
-            if bounds[si].farther_than(x, b.d) {
+            // the sphere is a heuristic (part of the search's definition); the limb bound
+            // only skips surfaces that could not replace the best one
+            if bounds[si].farther_than(x, b.d) || limbs[si].is_some_and(|l| l.cannot_beat(x, b.d)) {
                 continue;
             }
         }
-        let (o, r, rt) = &frames[si];
-        let y = rt * (x - o);
+        let f = &frames[si];
+        let y = f.rt * (x - f.o);
         let c = seg_closest(shape, Seg::ALL[si], &y, &k.arch);
         if best.as_ref().is_some_and(|b| b.d <= c.d) {
             continue;
         }
         // only the surface facing the camera
-        let pw = o + r * c.p;
-        let nw = r * c.n;
-        if nw.dot(&(cam - pw)) <= 0.0 {
+        if c.n.dot(&(f.cam - c.p)) <= 0.0 {
             continue;
         }
         let darch = if matches!(Seg::ALL[si], Seg::Foot(_)) {
@@ -219,8 +341,8 @@ fn closest_facing(
         best = Some(Match {
             seg: si,
             d: c.d,
-            pw,
-            nw,
+            p: c.p,
+            n: c.n,
             darch,
         });
     }
@@ -239,8 +361,9 @@ pub(crate) fn data_term(
     cfg: &FitConfig,
     lin: &mut Linearisation,
 ) {
-    let frames = seg_frames(k);
+    let frames = seg_frames(k, cam);
     let bounds = bounds(shape, k);
+    let limbs = limb_bounds(shape, k);
     let wdata = if pts.is_empty() {
         0.0
     } else {
@@ -253,14 +376,17 @@ pub(crate) fn data_term(
     let mut used = [false; 9];
     let mut last = 0usize;
     for x in pts {
-        let Some(mt) = closest_facing(shape, k, &frames, &bounds, x, cam, last) else {
+        let Some(mt) = closest_facing(shape, k, &frames, &bounds, &limbs, x, last) else {
             continue;
         };
         let si = mt.seg;
         last = si;
-        let res = mt.nw.dot(&(x - mt.pw));
-        let m = mt.nw.cross(&(x - frames[si].0));
-        let w = [m.x, m.y, m.z, mt.nw.x, mt.nw.y, mt.nw.z, mt.darch];
+        let f = &frames[si];
+        let nw = f.r * mt.n;
+        let v = x - f.o;
+        let res = nw.dot(&(v - f.r * mt.p));
+        let m = nw.cross(&v);
+        let w = [m.x, m.y, m.z, nw.x, nw.y, nw.z, mt.darch];
         let (rho, omega) = geman_mcclure(res, cfg.robust_scale);
         cost += wdata * rho;
         acc[si].add(&w, wdata * omega, res);
@@ -280,18 +406,23 @@ pub(crate) fn data_term(
     };
     for (si, &seg) in Seg::ALL.iter().enumerate() {
         if used[si] {
-            scatter(&acc[si], seg, k, &frames[si].0, lin);
+            acc[si].mirror();
+            scatter(&acc[si], seg, k, &frames[si].o, lin);
         }
     }
 }
 
-fn seg_frames(k: &Kinematics) -> Frames {
-    let mut frames = [(V3::zeros(), M3::identity(), M3::identity()); 9];
-    for (si, &seg) in Seg::ALL.iter().enumerate() {
+fn seg_frames(k: &Kinematics, cam: &V3) -> Frames {
+    Seg::ALL.map(|seg| {
         let (o, r) = k.frame(seg);
-        frames[si] = (o, *r, r.transpose());
-    }
-    frames
+        let rt = r.transpose();
+        Frame {
+            o,
+            r: *r,
+            rt,
+            cam: rt * (cam - o),
+        }
+    })
 }
 
 /// Add `L^T M L` and `L^T b` of one segment to the normal equations (each parameter pair once).
@@ -330,6 +461,61 @@ mod tests {
     use crate::fit::Hess;
     use crate::fit_terms::data_row_for_tests;
     use crate::model::{standing_pose, NP};
+
+    #[test]
+    fn quad_range_finds_the_interior_extremum() {
+        let v = [0.0, 0.8, 0.5];
+        let q = |t: f64| {
+            let l0 = 2.0 * (t - 0.5) * (t - 1.0);
+            let l1 = -4.0 * t * (t - 1.0);
+            let l2 = 2.0 * t * (t - 0.5);
+            v[0] * l0 + v[1] * l1 + v[2] * l2
+        };
+        let brute = (0..=1000).map(|i| q(i as f64 / 1000.0));
+        let (lo, hi) = quad_range(&v);
+        assert!(hi >= brute.clone().fold(f64::MIN, f64::max) - 1e-12 && hi > 0.8);
+        assert!(lo <= brute.fold(f64::MAX, f64::min) + 1e-12);
+        assert_eq!(quad_range(&[0.05, 0.05, 0.05]), (0.05, 0.05));
+    }
+
+    #[test]
+    fn limb_bounds_never_exceed_the_reported_distance() {
+        let mut shape = BodyShape::from_stature(1.75);
+        // a strongly tapered, offset limb as well as the default ones
+        shape.shank[0].ax = [0.07, 0.03, 0.02];
+        shape.shank[0].cz = [0.03, -0.01, 0.02];
+        let mut q = standing_pose([0.0, 0.9, 0.0], 0.3, 0.06);
+        q[6] = 0.6;
+        q[9] = 1.0;
+        q[15] = -0.2;
+        q[18] = 0.4;
+        let k = Kinematics::new(&q, &shape);
+        let limbs = limb_bounds(&shape, &k);
+        let mut s = 11u64;
+        let mut pruned = 0;
+        for _ in 0..20000 {
+            let mut u = || {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+            };
+            let x = V3::new(0.5 * u(), 0.5 + 0.5 * u(), 0.4 * u());
+            for (si, &seg) in Seg::ALL.iter().enumerate() {
+                let Some(l) = &limbs[si] else { continue };
+                let (o, r) = k.frame(seg);
+                let c = seg_closest(&shape, seg, &(r.transpose() * (x - o)), &k.arch);
+                assert!(
+                    !l.cannot_beat(&x, c.d + 1e-12),
+                    "{seg:?}: bound above the reported distance {} at {x:?}",
+                    c.d
+                );
+                pruned += l.cannot_beat(&x, 0.02) as usize;
+            }
+        }
+        // and it does prune
+        assert!(pruned > 20000, "{pruned}");
+    }
 
     #[test]
     fn moments_give_the_normal_equations_of_the_explicit_rows() {
@@ -373,18 +559,19 @@ mod tests {
         let mut g = [0.0; NP];
         let mut cost = 0.0;
         let wdata = cfg.ref_points / pts.len() as f64 / (cfg.noise * cfg.noise);
-        let frames = seg_frames(&k);
+        let frames = seg_frames(&k, &cam);
         let bnds = bounds(&shape, &k);
+        let limbs = limb_bounds(&shape, &k);
         let mut matched = 0;
         let mut last = 0;
         for x in &pts {
-            let Some(mt) = closest_facing(&shape, &k, &frames, &bnds, x, &cam, last) else {
+            let Some(mt) = closest_facing(&shape, &k, &frames, &bnds, &limbs, x, last) else {
                 continue;
             };
             last = mt.seg;
-            let (o, r, rt) = &frames[mt.seg];
-            let c = seg_closest(&shape, Seg::ALL[mt.seg], &(rt * (x - o)), &k.arch);
-            assert!((o + r * c.p - mt.pw).norm() < 1e-12);
+            let f = &frames[mt.seg];
+            let c = seg_closest(&shape, Seg::ALL[mt.seg], &(f.rt * (x - f.o)), &k.arch);
+            assert!((c.p - mt.p).norm() < 1e-12 && (f.r * c.n).dot(&(cam - f.o - f.r * c.p)) > 0.0);
             let si = mt.seg;
             matched += 1;
             let (res, jac) = data_row_for_tests(&k, Seg::ALL[si], &c, x);
