@@ -55,45 +55,65 @@ impl Sphere {
 /// Between the ends the limb query projects radially in the section at the point's height, and
 /// its distance is `(rho - 1) / |g|` (`rho` the section's level function, `g` the normal before
 /// normalisation): with the section centre within `cmax` of the axis, semi-axes in
-/// `[amin, amax]` and `|g| <= sqrt(1 + (S / L)^2) / amin` (`S` bounding the taper slopes), a
-/// point `r` from the axis has `rho - 1 >= (r - cmax) / amax - 1`. Beyond an end the distance is
-/// Euclidean to a point of the end section, so at least the distance to the axis segment less
-/// `cmax + amax`.
+/// `[amin, amax]` and `|g| <= sqrt(1 + (S / L)^2) / amin` (`S` bounding the taper slopes), all
+/// over a band of `t` around the point's height, a point `r` from the axis has
+/// `rho - 1 >= (r - cmax) / amax - 1`. Beyond an end the distance is Euclidean to a point of the
+/// end section, which lies within `|c| + max(a, b)` of the axis end.
 #[derive(Debug, Clone, Copy)]
 struct LimbBound {
     o: V3,
     /// Unit direction of the axis, origin to distal end.
     dir: V3,
     len: f64,
-    cmax: f64,
-    amax: f64,
-    /// `amin / sqrt(1 + (S / L)^2)`.
-    scale: f64,
+    /// Reach of the proximal and distal end sections from the axis.
+    end: [f64; 2],
+    /// Per band of `t`: `cmax`, `amax` and `amin / sqrt(1 + (S / L)^2)`.
+    band: [[f64; 3]; BANDS],
 }
+
+/// Bands of the limb bound along the limb.
+const BANDS: usize = 4;
 
 impl LimbBound {
     fn new(l: &LimbShape, o: V3, dir: V3) -> Option<LimbBound> {
-        let (a0, a1) = quad_range(&l.ax);
-        let (b0, b1) = quad_range(&l.az);
-        let amin = a0.min(b0);
-        let slope = |v: &[f64; 3]| {
-            // the derivative of the quadratic is linear in t: largest at an end
-            (-3.0 * v[0] + 4.0 * v[1] - v[2])
-                .abs()
-                .max((v[0] - 4.0 * v[1] + 3.0 * v[2]).abs())
-        };
-        let s = slope(&l.cx) + slope(&l.cz) + slope(&l.ax) + slope(&l.az);
-        let abs_max = |v: &[f64; 3]| {
-            let (lo, hi) = quad_range(v);
+        if l.length <= 0.0 {
+            return None;
+        }
+        let abs_max = |v: &[f64; 3], t0: f64, t1: f64| {
+            let (lo, hi) = quad_range(v, t0, t1);
             lo.abs().max(hi.abs())
         };
-        (amin > 0.0 && l.length > 0.0).then(|| LimbBound {
+        let mut band = [[0.0; 3]; BANDS];
+        for (k, b) in band.iter_mut().enumerate() {
+            // slightly widened: the query rounds its own `t`
+            let t0 = (k as f64 / BANDS as f64 - 1e-6).max(0.0);
+            let t1 = ((k + 1) as f64 / BANDS as f64 + 1e-6).min(1.0);
+            let (a0, a1) = quad_range(&l.ax, t0, t1);
+            let (b0, b1) = quad_range(&l.az, t0, t1);
+            let amin = a0.min(b0);
+            if amin <= 0.0 {
+                return None;
+            }
+            let s = [&l.cx, &l.cz, &l.ax, &l.az]
+                .iter()
+                .map(|v| quad_slope(v, t0).abs().max(quad_slope(v, t1).abs()))
+                .sum::<f64>();
+            *b = [
+                abs_max(&l.cx, t0, t1).hypot(abs_max(&l.cz, t0, t1)) * (1.0 + 1e-12),
+                a1.max(b1) * (1.0 + 1e-12),
+                amin / (1.0 + (s / l.length).powi(2)).sqrt() * (1.0 - 1e-12),
+            ];
+        }
+        let reach = |t: f64| {
+            let c = abs_max(&l.cx, t, t).hypot(abs_max(&l.cz, t, t));
+            (c + abs_max(&l.ax, t, t).max(abs_max(&l.az, t, t))) * (1.0 + 1e-12)
+        };
+        Some(LimbBound {
             o,
             dir,
             len: l.length,
-            cmax: abs_max(&l.cx).hypot(abs_max(&l.cz)) * (1.0 + 1e-12),
-            amax: a1.max(b1) * (1.0 + 1e-12),
-            scale: amin / (1.0 + (s / l.length).powi(2)).sqrt() * (1.0 - 1e-12),
+            end: [reach(0.0), reach(1.0)],
+            band,
         })
     }
 
@@ -103,35 +123,62 @@ impl LimbBound {
         const EPS: f64 = 1e-9;
         let v = x - self.o;
         let s = v.dot(&self.dir);
+        let r2 = v.norm_squared() - s * s;
         if s > EPS && s < self.len - EPS {
-            let r2 = v.norm_squared() - s * s;
-            let t = self.cmax + self.amax * (1.0 + d.max(0.0) / self.scale);
+            let k = ((s / self.len * BANDS as f64) as usize).min(BANDS - 1);
+            let [cmax, amax, scale] = self.band[k];
+            let t = cmax + amax * (1.0 + d.max(0.0) / scale);
             r2 > t * t
         } else if s < -EPS || s > self.len + EPS {
-            let reach = self.cmax + self.amax + d;
-            let e = v - self.dir * s.clamp(0.0, self.len);
-            reach < 0.0 || e.norm_squared() > reach * reach
+            if d < 0.0 {
+                return true;
+            }
+            let (axial, reach) = if s < 0.0 {
+                (-s, self.end[0])
+            } else {
+                (s - self.len, self.end[1])
+            };
+            let radial = (r2.max(0.0).sqrt() - reach).max(0.0);
+            axial * axial + radial * radial > d * d
         } else {
             false
         }
     }
 }
 
-/// Smallest and largest value on `t` in [0, 1] of the quadratic through `v` at t = 0, 0.5, 1
-/// (the interpolation of the limb sections).
-fn quad_range(v: &[f64; 3]) -> (f64, f64) {
-    let a = 2.0 * v[0] - 4.0 * v[1] + 2.0 * v[2];
-    let b = -3.0 * v[0] + 4.0 * v[1] - v[2];
-    let (mut lo, mut hi) = (v[0].min(v[2]), v[0].max(v[2]));
+/// Value of the quadratic through `v` at t = 0, 0.5, 1 (the interpolation of the limb
+/// sections) as `(A, B, C)` of `A t^2 + B t + C`.
+#[inline]
+fn quad_coeffs(v: &[f64; 3]) -> (f64, f64, f64) {
+    (
+        2.0 * v[0] - 4.0 * v[1] + 2.0 * v[2],
+        -3.0 * v[0] + 4.0 * v[1] - v[2],
+        v[0],
+    )
+}
+
+/// Slope of the section quadratic at `t`.
+fn quad_slope(v: &[f64; 3], t: f64) -> f64 {
+    let (a, b, _) = quad_coeffs(v);
+    2.0 * a * t + b
+}
+
+/// Smallest and largest value on `[t0, t1]` of the section quadratic through `v`.
+fn quad_range(v: &[f64; 3], t0: f64, t1: f64) -> (f64, f64) {
+    let (a, b, c) = quad_coeffs(v);
+    let q = |t: f64| (a * t + b) * t + c;
+    let (q0, q1) = (q(t0), q(t1));
+    let (mut lo, mut hi) = (q0.min(q1), q0.max(q1));
     if a != 0.0 {
         let t = -b / (2.0 * a);
-        if t > 0.0 && t < 1.0 {
-            let q = a * t * t + b * t + v[0];
-            lo = lo.min(q);
-            hi = hi.max(q);
+        if t > t0 && t < t1 {
+            lo = lo.min(q(t));
+            hi = hi.max(q(t));
         }
     }
-    (lo, hi)
+    // rounding of the evaluation against the query's Lagrange form
+    let pad = 1e-12 * (v[0].abs() + v[1].abs() + v[2].abs());
+    (lo - pad, hi + pad)
 }
 
 /// Distance bounds of the thighs and shanks (order of [`Seg::ALL`], `None` elsewhere).
@@ -458,6 +505,7 @@ fn scatter(mom: &Moments, seg: Seg, k: &Kinematics, o: &V3, lin: &mut Linearisat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::angles::Side;
     use crate::fit::Hess;
     use crate::fit_terms::data_row_for_tests;
     use crate::model::{standing_pose, NP};
@@ -472,10 +520,14 @@ mod tests {
             v[0] * l0 + v[1] * l1 + v[2] * l2
         };
         let brute = (0..=1000).map(|i| q(i as f64 / 1000.0));
-        let (lo, hi) = quad_range(&v);
+        let (lo, hi) = quad_range(&v, 0.0, 1.0);
         assert!(hi >= brute.clone().fold(f64::MIN, f64::max) - 1e-12 && hi > 0.8);
         assert!(lo <= brute.fold(f64::MAX, f64::min) + 1e-12);
-        assert_eq!(quad_range(&[0.05, 0.05, 0.05]), (0.05, 0.05));
+        let (lo, hi) = quad_range(&[0.05, 0.05, 0.05], 0.25, 0.5);
+        assert!((lo - 0.05).abs() < 1e-12 && (hi - 0.05).abs() < 1e-12);
+        // a sub-interval away from the vertex: its end values
+        let (lo, hi) = quad_range(&v, 0.75, 1.0);
+        assert!((lo - 0.5).abs() < 1e-9 && (hi - q(0.75)).abs() < 1e-9);
     }
 
     #[test]
@@ -500,7 +552,20 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
             };
-            let x = V3::new(0.5 * u(), 0.5 + 0.5 * u(), 0.4 * u());
+            // anywhere around the legs, or near one limb (beyond its ends too)
+            let pick = ((u() + 1.0) * 2.5) as usize;
+            let x = match pick {
+                0 | 1 => V3::new(0.5 * u(), 0.5 + 0.5 * u(), 0.4 * u()),
+                _ => {
+                    let seg = [
+                        Seg::Thigh(Side::Left),
+                        Seg::Shank(Side::Left),
+                        Seg::Shank(Side::Right),
+                    ][(pick - 2).min(2)];
+                    let (o, r) = k.frame(seg);
+                    o + r * V3::new(0.12 * u(), -0.2 + 0.3 * u(), 0.12 * u())
+                }
+            };
             for (si, &seg) in Seg::ALL.iter().enumerate() {
                 let Some(l) = &limbs[si] else { continue };
                 let (o, r) = k.frame(seg);
