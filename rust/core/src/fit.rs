@@ -176,7 +176,10 @@ impl Fitter {
         cfg: &FitConfig,
         lin: &mut Linearisation,
     ) {
-        self.samples.update_feet(&self.shape, q);
+        // the surface samples serve only the free-space term
+        if depth.is_some() && cfg.free_space[0] > 0.0 {
+            self.samples.update_feet(&self.shape, q);
+        }
         let samples = self.samples.all();
         linearise(
             &self.shape,

@@ -366,7 +366,9 @@ fn closest_facing(
         if let Some(b) = &best {
             // the sphere is a heuristic (part of the search's definition); the limb bound
             // only skips surfaces that could not replace the best one
-            if bounds[si].farther_than(x, b.d) || limbs[si].is_some_and(|l| l.cannot_beat(x, b.d)) {
+            if bounds[si].farther_than(x, b.d)
+                || limbs[si].as_ref().is_some_and(|l| l.cannot_beat(x, b.d))
+            {
                 continue;
             }
         }
