@@ -69,13 +69,15 @@ struct LimbBound {
     end: [f64; 2],
     /// Per band of `t`: `cmax`, `amax` and `amin / sqrt(1 + (S / L)^2)`.
     band: [[f64; 3]; BANDS],
+    /// The section quadratics `cx`, `cz` (mirrored to the side), `ax`, `az` as `(A, B, C)`.
+    coef: [(f64, f64, f64); 4],
 }
 
 /// Bands of the limb bound along the limb.
 const BANDS: usize = 4;
 
 impl LimbBound {
-    fn new(l: &LimbShape, o: V3, dir: V3) -> Option<LimbBound> {
+    fn new(l: &LimbShape, lat: f64, o: V3, dir: V3) -> Option<LimbBound> {
         if l.length <= 0.0 {
             return None;
         }
@@ -114,6 +116,12 @@ impl LimbBound {
             len: l.length,
             end: [reach(0.0), reach(1.0)],
             band,
+            coef: [
+                quad_coeffs(&l.cx),
+                quad_coeffs(&l.cz.map(|v| v * lat)),
+                quad_coeffs(&l.ax),
+                quad_coeffs(&l.az),
+            ],
         })
     }
 
@@ -140,6 +148,68 @@ impl LimbBound {
             };
             let radial = (r2.max(0.0).sqrt() - reach).max(0.0);
             axial * axial + radial * radial > d * d
+        } else {
+            false
+        }
+    }
+}
+
+impl LimbBound {
+    /// Whether the surface point that [`LimbShape::closest`] returns for `y` certainly faces
+    /// away from `cam` (both in segment coordinates), so that the point cannot be matched to
+    /// this limb. `false` when in doubt.
+    ///
+    /// Between the ends, with `g` the unnormalised normal, `(u, w)` the point and `(cu, cw)` the
+    /// camera relative to the section centre, `g . (cam - p)` is
+    /// `(u cu / a^2 + w cw / b^2) / rho + g_y (cam_y - y_y) - 1`, where
+    /// `|g_y| <= (|cx'| + |cz'| + |a'| + |b'|) / (min(a, b) L)`. Beyond an end the normal is
+    /// `y - p` with `p` on the end section, computed as the query does.
+    #[inline]
+    fn surely_faces_away(&self, y: &V3, cam: &V3) -> bool {
+        const EPS: f64 = 1e-6;
+        let tr = -y.y / self.len;
+        let at = |(a, b, c): (f64, f64, f64), t: f64| ((a * t + b) * t + c, 2.0 * a * t + b);
+        if tr > EPS && tr < 1.0 - EPS {
+            let (cx, dcx) = at(self.coef[0], tr);
+            let (cz, dcz) = at(self.coef[1], tr);
+            let (a, da) = at(self.coef[2], tr);
+            let (b, db) = at(self.coef[3], tr);
+            if a <= 0.0 || b <= 0.0 {
+                return false;
+            }
+            let (u, w) = (y.x - cx, y.z - cz);
+            let (a2, b2) = (a * a, b * b);
+            // rho a b = sqrt(r2); (u cu / a^2 + w cw / b^2) / rho = n / (a b sqrt(r2))
+            let r2 = u * u * b2 + w * w * a2;
+            let rab = r2.sqrt();
+            if rab < 1e-6 * a * b {
+                return false;
+            }
+            let n = u * (cam.x - cx) * b2 + w * (cam.z - cz) * a2;
+            let gy = (dcx.abs() + dcz.abs() + da.abs() + db.abs()) / (a.min(b) * self.len);
+            let k = 1.0 - gy * (cam.y - y.y).abs() - EPS;
+            n <= k * a * b * rab
+        } else if !(-EPS..=1.0 + EPS).contains(&tr) {
+            let t = if tr < 0.0 { 0.0 } else { 1.0 };
+            let ys = -t * self.len;
+            let (cx, _) = at(self.coef[0], t);
+            let (cz, _) = at(self.coef[1], t);
+            let (a, _) = at(self.coef[2], t);
+            let (b, _) = at(self.coef[3], t);
+            let (u, w) = (y.x - cx, y.z - cz);
+            let rho = ((u / a).powi(2) + (w / b).powi(2)).sqrt();
+            let h = y.y - ys;
+            let f = if rho < 1.0 - EPS {
+                // the end disc itself: the normal is along the axis
+                h * (cam.y - ys)
+            } else if rho > 1.0 + EPS {
+                let s = 1.0 - 1.0 / rho;
+                let p = V3::new(cx + u / rho, ys, cz + w / rho);
+                V3::new(s * u, h, s * w).dot(&(cam - p))
+            } else {
+                return false;
+            };
+            f < -EPS * (1.0 + (cam - y).norm())
         } else {
             false
         }
@@ -191,7 +261,8 @@ fn limb_bounds(shape: &BodyShape, k: &Kinematics) -> [Option<LimbBound>; 9] {
             _ => continue,
         };
         let (o, r) = k.frame(seg);
-        out[si] = LimbBound::new(l, o, -r.column(1).into_owned());
+        let lat = seg.side().map_or(1.0, |s| s.lateral());
+        out[si] = LimbBound::new(l, lat, o, -r.column(1).into_owned());
     }
     out
 }
@@ -374,6 +445,16 @@ fn closest_facing(
         }
         let f = &frames[si];
         let y = f.rt * (x - f.o);
+        // no facing surface found yet after the first candidate: most such points match
+        // nothing (arms, clutter), so skip a limb whose surface certainly faces away
+        if j > 0
+            && best.is_none()
+            && limbs[si]
+                .as_ref()
+                .is_some_and(|l| l.surely_faces_away(&y, &f.cam))
+        {
+            continue;
+        }
         let c = seg_closest(shape, Seg::ALL[si], &y, &k.arch);
         if best.as_ref().is_some_and(|b| b.d <= c.d) {
             continue;
@@ -582,6 +663,57 @@ mod tests {
         }
         // and it does prune
         assert!(pruned > 20000, "{pruned}");
+    }
+
+    #[test]
+    fn limbs_said_to_face_away_do_face_away() {
+        let mut shape = BodyShape::from_stature(1.75);
+        shape.shank[0].ax = [0.07, 0.03, 0.02];
+        shape.shank[0].cz = [0.03, -0.01, 0.02];
+        shape.thigh[1].cx = [0.02, -0.01, 0.015];
+        let mut q = standing_pose([0.0, 0.9, 0.0], 0.3, 0.06);
+        q[6] = 0.6;
+        q[9] = 1.0;
+        q[15] = -0.2;
+        q[18] = 0.4;
+        let k = Kinematics::new(&q, &shape);
+        let limbs = limb_bounds(&shape, &k);
+        let mut s = 17u64;
+        let (mut away, mut checked) = (0, 0);
+        for i in 0..40000 {
+            let mut u = || {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+            };
+            // cameras all around, points near the legs and beyond the limb ends
+            let cam = V3::new(2.5 * u(), 1.0 + 0.8 * u(), 2.5 * u());
+            let x = if i % 2 == 0 {
+                V3::new(0.5 * u(), 0.5 + 0.6 * u(), 0.5 * u())
+            } else {
+                // close to a limb's surface, on either side of it
+                let seg = [Seg::Thigh(Side::Right), Seg::Shank(Side::Left)][i % 4 / 2];
+                let (o, r) = k.frame(seg);
+                o + r * V3::new(0.09 * u(), -0.2 + 0.28 * u(), 0.09 * u())
+            };
+            for (si, &seg) in Seg::ALL.iter().enumerate() {
+                let Some(l) = &limbs[si] else { continue };
+                let (o, r) = k.frame(seg);
+                let rt = r.transpose();
+                let (y, cs) = (rt * (x - o), rt * (cam - o));
+                checked += 1;
+                if l.surely_faces_away(&y, &cs) {
+                    away += 1;
+                    let c = seg_closest(&shape, seg, &y, &k.arch);
+                    assert!(
+                        c.n.dot(&(cs - c.p)) <= 0.0,
+                        "{seg:?}: said to face away but faces the camera, y {y:?} cam {cs:?}"
+                    );
+                }
+            }
+        }
+        assert!(away > checked / 5, "{away} of {checked}");
     }
 
     #[test]
