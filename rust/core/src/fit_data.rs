@@ -445,10 +445,10 @@ fn closest_facing(
         }
         let f = &frames[si];
         let y = f.rt * (x - f.o);
-        // no facing surface found yet after the first candidate: most such points match
-        // nothing (arms, clutter), so skip a limb whose surface certainly faces away
+        // a limb whose returned surface certainly faces away cannot be matched (points with no
+        // facing surface at all, e.g. arms behind the body, would otherwise try every segment);
+        // not for the first candidate, which usually matches
         if j > 0
-            && best.is_none()
             && limbs[si]
                 .as_ref()
                 .is_some_and(|l| l.surely_faces_away(&y, &f.cam))
