@@ -12,7 +12,8 @@
 //!   knee valgus and knee axial rotation, a weak arch prior, feet not below the floor, and
 //!   leg-leg non-penetration (knees, shanks, ankles).
 //!
-//! The terms live in [`crate::fit_terms`]; this module holds the solver.
+//! The terms live in [`crate::fit_terms`] (the data term's correspondence search and its
+//! accumulation into the normal equations in `fit_data`); this module holds the solver.
 
 #![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
 
