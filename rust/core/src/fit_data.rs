@@ -1,6 +1,13 @@
 //! The data term of the articulated fit: each subject point's closest camera-facing model
 //! surface, its point-to-plane residual and the normal equations it contributes.
 //!
+//! The search tries the previous point's segment first, then the others unless their bounding
+//! sphere is farther than the best surface found (this heuristic is part of what the search
+//! returns). Thighs and shanks are also skipped when a lower bound of the distance their query
+//! would report cannot beat the best one, or when the surface it would return certainly faces
+//! away from the camera: both tests are exact consequences of [`LimbShape::closest`], so they
+//! change the cost, not the matches (checked against the query in the tests below).
+//!
 //! The Jacobian row of a point matched on segment `s` is linear in a 7-vector that depends only
 //! on the point: with `v = x - o_s` (the point relative to the segment origin) and `n` the
 //! world normal of the correspondence,
