@@ -305,6 +305,7 @@ impl FootShape {
 
 impl PelvisShape {
     /// Closest point of the pelvis ellipsoid to `y` (pelvis coordinates), by radial scaling.
+    #[inline]
     pub fn closest(&self, y: &V3) -> Corr {
         let c = V3::from(self.centre);
         let a = V3::from(self.semi);
@@ -322,6 +323,7 @@ impl PelvisShape {
 
 impl PatellaShape {
     /// Closest point of the patella sphere to `y` (thigh coordinates); the thigh has length `l`.
+    #[inline]
     pub fn closest(&self, y: &V3, thigh_length: f64) -> Corr {
         let c = V3::new(self.anterior, -thigh_length + self.above_knee, 0.0);
         let r = y - c;
