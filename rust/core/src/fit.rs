@@ -12,7 +12,8 @@
 //!   knee valgus and knee axial rotation, a weak arch prior, feet not below the floor, and
 //!   leg-leg non-penetration (knees, shanks, ankles).
 //!
-//! The terms live in [`crate::fit_terms`]; this module holds the solver.
+//! The terms live in [`crate::fit_terms`] (the data term's correspondence search and its
+//! accumulation into the normal equations in `fit_data`); this module holds the solver.
 
 #![allow(clippy::needless_range_loop)] // index loops over small fixed-size parameter arrays
 
@@ -176,7 +177,10 @@ impl Fitter {
         cfg: &FitConfig,
         lin: &mut Linearisation,
     ) {
-        self.samples.update_feet(&self.shape, q);
+        // the surface samples serve only the free-space term
+        if depth.is_some() && cfg.free_space[0] > 0.0 {
+            self.samples.update_feet(&self.shape, q);
+        }
         let samples = self.samples.all();
         linearise(
             &self.shape,

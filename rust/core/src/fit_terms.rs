@@ -11,7 +11,9 @@ use crate::model::{
     seg_closest, side_base, side_index, Kinematics, Seg, ANKLE, ARCH, HIP, KNEE, NP,
 };
 use crate::samples::Sample;
-use crate::shape::{BodyShape, Corr};
+use crate::shape::BodyShape;
+#[cfg(test)]
+use crate::shape::Corr;
 
 type V3 = Vector3<f64>;
 type M3 = Matrix3<f64>;
@@ -264,7 +266,9 @@ impl Row {
 }
 
 /// Residual and Jacobian row of a data point `x` matched to `corr` on `seg`: the signed
-/// distance `n_w . (x - p_w)` with `(p, n)` fixed on the segment.
+/// distance `n_w . (x - p_w)` with `(p, n)` fixed on the segment. (The fit accumulates the same
+/// rows in moment form, [`crate::fit_data`]; this explicit form is their reference.)
+#[cfg(test)]
 fn data_row(k: &Kinematics, seg: Seg, corr: &Corr, x: &V3, row: &mut Row) -> f64 {
     let (o, r) = k.frame(seg);
     let nw = r * corr.n;
@@ -281,6 +285,23 @@ fn data_row(k: &Kinematics, seg: Seg, corr: &Corr, x: &V3, row: &mut Row) -> f64
         row.push(side_base(s) + ARCH, -corr.n.dot(&corr.dp_darch));
     }
     res
+}
+
+/// Residual and dense Jacobian of [`data_row`].
+#[cfg(test)]
+pub(crate) fn data_row_for_tests(
+    k: &Kinematics,
+    seg: Seg,
+    corr: &Corr,
+    x: &V3,
+) -> (f64, [f64; NP]) {
+    let mut row = Row::new();
+    let res = data_row(k, seg, corr, x, &mut row);
+    let mut jac = [0.0; NP];
+    for j in 0..row.n {
+        jac[row.idx[j]] += row.val[j];
+    }
+    (res, jac)
 }
 
 /// Derivative row of `dir . x` for a point `x` fixed on `seg` (with `dp_arch` its shape
@@ -301,14 +322,6 @@ fn point_dir_row(
     }
 }
 
-/// Geman-McClure: cost `s^2 r^2 / (s^2 + r^2) / 2` and IRLS weight.
-#[inline]
-fn geman_mcclure(r: f64, s: f64) -> (f64, f64) {
-    let s2 = s * s;
-    let d = s2 + r * r;
-    (0.5 * s2 * r * r / d, (s2 / d).powi(2))
-}
-
 /// Linearise every term at pose `q` into `lin`.
 #[allow(clippy::too_many_arguments)]
 pub fn linearise(
@@ -324,71 +337,8 @@ pub fn linearise(
 ) {
     *lin = Linearisation::new();
     let k = Kinematics::new(q, shape);
-    let mut frames = [(V3::zeros(), M3::identity(), M3::identity()); 9];
-    for (si, &seg) in Seg::ALL.iter().enumerate() {
-        let (o, r) = k.frame(seg);
-        frames[si] = (o, *r, r.transpose());
-    }
-    let spheres = bounding_spheres(shape, &k);
     let mut row = Row::new();
-    // --- data term
-    let wdata = if pts.is_empty() {
-        0.0
-    } else {
-        cfg.ref_points / pts.len() as f64 / (cfg.noise * cfg.noise)
-    };
-    let inlier_d = 2.5 * cfg.noise;
-    let (mut sq, mut nin) = (0.0, 0usize);
-    let mut last = 0usize;
-    for x in pts {
-        let mut best: Option<(f64, usize, Corr)> = None;
-        // the previous point's segment first (neighbouring points), then the others unless
-        // their bounding sphere is farther than the best surface found
-        for j in 0..9 {
-            let si = if j == 0 {
-                last
-            } else if j <= last {
-                j - 1
-            } else {
-                j
-            };
-            if let Some(b) = &best {
-                let (c, rad) = spheres[si];
-                if (x - c).norm() - rad > b.0 {
-                    continue;
-                }
-            }
-            let (o, r, rt) = &frames[si];
-            let y = rt * (x - o);
-            let c = seg_closest(shape, Seg::ALL[si], &y, &k.arch);
-            if best.as_ref().is_some_and(|b| b.0 <= c.d) {
-                continue;
-            }
-            // only the surface facing the camera
-            let pw = o + r * c.p;
-            if (r * c.n).dot(&(cam - pw)) <= 0.0 {
-                continue;
-            }
-            best = Some((c.d, si, c));
-        }
-        let Some((_, si, c)) = best else { continue };
-        last = si;
-        let res = data_row(&k, Seg::ALL[si], &c, x, &mut row);
-        let (rho, w) = geman_mcclure(res, cfg.robust_scale);
-        lin.cost += wdata * rho;
-        lin.add(res, &row.idx[..row.n], &row.val[..row.n], wdata * w, false);
-        if res.abs() < inlier_d {
-            sq += res * res;
-            nin += 1;
-            lin.seg_points[si] += 1;
-        }
-    }
-    lin.inliers = nin;
-    lin.rms = if nin > 0 {
-        (sq / nin as f64).sqrt()
-    } else {
-        f64::NAN
-    };
+    crate::fit_data::data_term(shape, &k, pts, cam, cfg, lin);
     // --- free space
     if let Some(dv) = depth {
         if cfg.free_space[0] > 0.0 {
@@ -638,53 +588,6 @@ pub fn data_residuals(shape: &BodyShape, q: &[f64; NP], pts: &[V3], cam: &V3, ou
         }
         out.push(best);
     }
-}
-
-/// A bounding sphere (world centre, radius) of every segment, order of [`Seg::ALL`].
-fn bounding_spheres(shape: &BodyShape, k: &Kinematics) -> [(V3, f64); 9] {
-    let mut out = [(V3::zeros(), 0.0); 9];
-    let max3 = |a: &[f64; 3]| a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    for (si, &seg) in Seg::ALL.iter().enumerate() {
-        let (o, r) = k.frame(seg);
-        out[si] = match seg {
-            Seg::Pelvis => {
-                let p = &shape.pelvis;
-                (o + r * V3::from(p.centre), max3(&p.semi))
-            }
-            Seg::Thigh(s) | Seg::Shank(s) => {
-                let i = side_index(s);
-                let l = if matches!(seg, Seg::Thigh(_)) {
-                    &shape.thigh[i]
-                } else {
-                    &shape.shank[i]
-                };
-                let rad = max3(&l.ax).max(max3(&l.az)) + max3(&l.cx).max(max3(&l.cz));
-                let ext = if matches!(seg, Seg::Thigh(_)) {
-                    crate::shape::THIGH_CONDYLES
-                } else {
-                    0.0
-                };
-                let half = 0.5 * (1.0 + ext) * l.length;
-                (o + r * V3::new(0.0, -half, 0.0), half + rad)
-            }
-            Seg::Patella(s) => {
-                let i = side_index(s);
-                let p = &shape.patella[i];
-                (o + r * p.centre(), p.radius)
-            }
-            Seg::Foot(s) => {
-                let f = &shape.foot[side_index(s)];
-                let c = V3::new(0.5 * f.length - f.heel, -f.ankle_height, 0.0);
-                let h = f.top_ends[0]
-                    .max(f.top_ends[1])
-                    .max(f.ankle_top())
-                    .max(k.arch[side_index(s)]);
-                let rad = (0.25 * f.length * f.length + h * h + f.width[1] * f.width[1]).sqrt();
-                (o + r * c, rad + f.cz.abs())
-            }
-        };
-    }
-    out
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ pub mod calibration_fields;
 pub mod camera;
 pub mod error;
 pub mod fit;
+pub(crate) mod fit_bounds;
+pub(crate) mod fit_data;
 pub mod fit_terms;
 pub mod labframe;
 pub mod model;

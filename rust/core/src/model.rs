@@ -351,7 +351,7 @@ impl Kinematics {
 }
 
 /// Closest point of a segment's surface to `y` in that segment's coordinates.
-#[inline]
+#[inline(always)] // the fit's correspondence search calls it for every point and segment
 pub fn seg_closest(shape: &BodyShape, seg: Seg, y: &V3, arch: &[f64; 2]) -> Corr {
     match seg {
         Seg::Pelvis => shape.pelvis.closest(y),

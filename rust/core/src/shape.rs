@@ -349,6 +349,7 @@ impl FootShape {
 
 impl PelvisShape {
     /// Closest point of the pelvis ellipsoid to `y` (pelvis coordinates), by radial scaling.
+    #[inline]
     pub fn closest(&self, y: &V3) -> Corr {
         let c = V3::from(self.centre);
         let a = V3::from(self.semi);
@@ -371,6 +372,7 @@ impl PatellaShape {
     }
 
     /// Closest point of the patella sphere to `y` (patella coordinates).
+    #[inline]
     pub fn closest(&self, y: &V3) -> Corr {
         let c = self.centre();
         let r = y - c;
