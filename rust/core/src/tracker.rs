@@ -136,6 +136,8 @@ pub struct TrackerConfig {
     pub lost_feet: f64,
     /// Below this confidence a tracked fit is also tried from scratch (the better is kept).
     pub refit_below: f64,
+    /// After a fresh start that did no better, frames before the next one for low confidence.
+    pub refit_every: usize,
 }
 
 impl Default for TrackerConfig {
@@ -159,6 +161,7 @@ impl Default for TrackerConfig {
             stance_trunk_cut: true,
             lost_feet: 0.08,
             refit_below: 0.6,
+            refit_every: 10,
         }
     }
 }
@@ -189,6 +192,8 @@ pub struct Tracker {
     lengths: LengthSamples,
     /// Seconds between consecutive frame numbers (the camera's frame interval).
     frame_interval: f64,
+    /// Frames to wait before trying a low-confidence frame from scratch again.
+    refit_wait: usize,
 }
 
 impl Tracker {
@@ -209,6 +214,7 @@ impl Tracker {
             scene_learnt: false,
             lengths: LengthSamples::default(),
             frame_interval: REFERENCE_INTERVAL,
+            refit_wait: 0,
         }
     }
 
@@ -446,7 +452,9 @@ impl Tracker {
         // right one; it replaces the tracked fit when it explains clearly more of the points
         let mut out = self.output(&q, &stats);
         let lost = self.feet_lost(&q);
-        if !init && (lost || out.confidence < self.cfg.refit_below) {
+        self.refit_wait = self.refit_wait.saturating_sub(1);
+        let poor = out.confidence < self.cfg.refit_below && self.refit_wait == 0;
+        if !init && (lost || poor) {
             let mut q2 = self.initial_pose(&self.pts.points);
             let st2 = self.initial_fit(&mut q2, &cam, &dv);
             let better = st2.inliers as f64 > 1.05 * stats.inliers as f64;
@@ -454,6 +462,10 @@ impl Tracker {
                 q = q2;
                 stats = st2;
                 out = self.output(&q, &stats);
+            } else {
+                // a fresh start did no better: the data are poor (a pose the model cannot take,
+                // heavy occlusion); do not pay for it again every frame
+                self.refit_wait = self.cfg.refit_every;
             }
         }
         if out.tracked && out.confidence >= LENGTH_CONFIDENCE {
