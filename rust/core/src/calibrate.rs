@@ -416,6 +416,7 @@ fn calib_prior(arch: f64, stance: &Stance) -> Prior {
         supports: stance.supports.clone(),
         lowest_point: Some(stance.low),
         stance_ground: Some(stance.ground),
+        rising: 0.0,
     }
 }
 

@@ -303,6 +303,7 @@ mod tests {
             supports: Default::default(),
             lowest_point: None,
             stance_ground: None,
+            rising: 0.0,
         };
         let cfg = FitConfig {
             iterations: 30,

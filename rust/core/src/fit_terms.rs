@@ -129,6 +129,9 @@ pub struct Prior {
     /// Height of the support under the subject when the points reach down to it (someone
     /// standing or landing on it), m.
     pub stance_ground: Option<f64>,
+    /// Upward speed of the pelvis over the last frames, m/s (0 when unknown): rising onto
+    /// the toes for a take-off lifts the mid-sole off the support.
+    pub rising: f64,
 }
 
 /// A horizontal support surface (lab frame): height and horizontal extent.
@@ -509,10 +512,24 @@ fn priors(
         } else {
             Side::Right
         };
-        // the middle of the lower sole: a foot landing toes first (20-25 deg of plantar
-        // flexion) still has it within a few cm of the support
-        let pw = sole(side, 0.5 * shape.foot[side_index(side)].length);
-        let excess = pw.y - limit - cfg.sole_margin;
+        let pw = if prior.stance_ground.is_some() {
+            // on the support, the middle of the lower sole: a foot landing toes first (20-25
+            // deg of plantar flexion) still has it within a few cm of the support
+            sole(side, 0.5 * shape.foot[side_index(side)].length)
+        } else {
+            // in the air the lowest points are the toes or the heel of the lower foot, pointed
+            // as it lands: its lowest sole corner (the middle would pull the leg down)
+            let l = shape.foot[side_index(side)].length;
+            let (heel, toe) = (sole(side, 0.0), sole(side, l));
+            if heel.y < toe.y {
+                heel
+            } else {
+                toe
+            }
+        };
+        // a take-off rises onto the toes: 0.1 s of the pelvis's rise lifts the mid-sole too
+        let margin = cfg.sole_margin + (0.1 * prior.rising).clamp(0.0, 0.08);
+        let excess = pw.y - limit - margin;
         if excess > 0.0 {
             row.n = 0;
             point_dir_row(k, Seg::Foot(side), &pw, &up, &V3::zeros(), 1.0, row);

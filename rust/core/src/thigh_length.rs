@@ -229,6 +229,7 @@ mod tests {
                 supports: Default::default(),
                 lowest_point: None,
                 stance_ground: None,
+                rising: 0.0,
             };
             samples.offer(&pts, &q, &prior);
         }
@@ -265,6 +266,7 @@ mod tests {
             supports: Default::default(),
             lowest_point: None,
             stance_ground: None,
+            rising: 0.0,
         };
         for _ in 0..MAX_SAMPLES {
             samples.offer(&[[0.0, 0.5, 0.0]], &q, &prior);

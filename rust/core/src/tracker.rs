@@ -22,6 +22,9 @@ use std::sync::Arc;
 
 type V3 = Vector3<f64>;
 
+/// Allowance over the predicted rise onto the toes in the stance trunk cut, m.
+const TOE_RISE_MARGIN: f64 = 0.03;
+
 /// Frame interval the temporal prior's widths are set for, s (90 frames/s).
 const REFERENCE_INTERVAL: f64 = 1.0 / 90.0;
 
@@ -126,8 +129,12 @@ pub struct TrackerConfig {
     /// semi-axis are left out (trunk and arms would pull the pelvis up).
     pub trunk_cut: f64,
     /// When the lowest subject points are within this height of the support, the subject
-    /// stands on it and the lowest sole is held on it, m.
+    /// stands on it (for the trunk cut), m.
     pub stance_reach: f64,
+    /// When they are within the floor's noise band (what segmentation removes as floor) plus
+    /// this, the lower foot is on the support and its sole is held there, m. Tighter than
+    /// `stance_reach`: a foot a few cm above the floor just before landing is still in the air.
+    pub contact_reach: f64,
     /// Standing on a support (the lowest points within `stance_reach` of it), the trunk cut is
     /// no higher than over a pelvis at a straight leg's height above the support.
     pub stance_trunk_cut: bool,
@@ -158,6 +165,7 @@ impl Default for TrackerConfig {
             fast_velocity: 0.8,
             trunk_cut: 0.2,
             stance_reach: 0.1,
+            contact_reach: 0.01,
             stance_trunk_cut: true,
             lost_feet: 0.08,
             refit_below: 0.6,
@@ -272,6 +280,18 @@ impl Tracker {
             supports: self.supports.clone(),
             lowest_point: self.lowest,
             stance_ground: self.stance_ground,
+            rising: self.rising(),
+        }
+    }
+
+    /// Upward speed of the pelvis between the last two tracked frames, m/s (0 if unknown).
+    fn rising(&self) -> f64 {
+        match self.history.as_slice() {
+            [.., (f0, q0), (f1, q1)] => {
+                let dt = (f1 - f0).max(1) as f64 * self.frame_interval;
+                ((q1[1] - q0[1]) / dt).max(0.0)
+            }
+            _ => 0.0,
         }
     }
 
@@ -417,10 +437,12 @@ impl Tracker {
         let k2 = ys.len() / 50;
         let low = *ys.select_nth_unstable_by(k2, f64::total_cmp).1;
         self.lowest = Some(low);
-        let ground = support_height(&self.supports, q0[0], q0[2], low + 0.05);
-        self.stance_ground = (low - ground < self.cfg.stance_reach).then_some(ground);
         let mid = ranges.len() / 2;
         let range = *ranges.select_nth_unstable_by(mid, f64::total_cmp).1;
+        let ground = support_height(&self.supports, q0[0], q0[2], low + 0.05);
+        let sp = &bg.params;
+        let band = (sp.floor_sigmas * bg.noise.sigma(range)).max(sp.floor_min);
+        self.stance_ground = (low - ground < band + self.cfg.contact_reach).then_some(ground);
         // plus about 1 cm of model-versus-body shape difference
         let noise = bg.noise.sigma(range).hypot(0.01);
         self.noise = noise;
@@ -508,8 +530,23 @@ impl Tracker {
         // the highest support under the pelvis: stepping off a box, the lowest points are the
         // foot reaching down while the subject still stands on the box
         let ground = support_height(&self.supports, q0[0], q0[2], k0.pelvis_o.y - 0.5 * leg);
+        // rising onto the toes (a take-off) lifts the hips by the forefoot's length times the
+        // sine of the plantar flexion, as predicted (plus a little: the prediction lags)
+        let toes = Side::BOTH
+            .map(|s| {
+                let f = &shape.foot[side_index(s)];
+                let pf = (-q0[side_base(s) + ANKLE]).clamp(0.0, 60f64.to_radians());
+                (f.length - f.heel) * pf.sin()
+            })
+            .into_iter()
+            .fold(0.0, f64::max);
         (low - ground < self.cfg.stance_reach).then(|| {
-            ground + leg + shape.pelvis.centre[1] + self.cfg.trunk_cut * shape.pelvis.semi[1]
+            ground
+                + leg
+                + toes
+                + TOE_RISE_MARGIN
+                + shape.pelvis.centre[1]
+                + self.cfg.trunk_cut * shape.pelvis.semi[1]
         })
     }
 
