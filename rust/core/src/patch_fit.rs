@@ -144,13 +144,36 @@ pub(crate) fn split_patches(
         if inside.len() < 30 {
             continue;
         }
+        let kind = classify(&fit);
+        let upright = kind == PatchKind::Vertical && pv.dot(&ctx.floor.normal).abs() > 0.9;
+        let mut inside = inside;
+        let mut occupied = occupied;
+        if upright {
+            // legs standing at the front edge of a box are coplanar with its face and joined
+            // to it: keep the wide base (the face) under the narrow part above
+            let uv: Vec<(f64, f64)> = inside.iter().map(|&k| puv[k]).collect();
+            let v_up = pv.dot(&ctx.floor.normal) > 0.0;
+            if let Some(top) = base_band(&uv, v_up) {
+                let n0 = inside.len() as f64;
+                inside.retain(|&k| {
+                    if v_up {
+                        puv[k].1 <= top
+                    } else {
+                        puv[k].1 >= top
+                    }
+                });
+                occupied *= inside.len() as f64 / n0;
+                if inside.len() < 30 {
+                    continue;
+                }
+            }
+        }
         let (mut a0, mut a1, mut b0, mut b1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for &k in &inside {
             let (a, b) = puv[k];
             (a0, a1, b0, b1) = (a0.min(a), a1.max(a), b0.min(b), b1.max(b));
         }
-        let kind = classify(&fit);
-        if kind == PatchKind::Vertical && pv.dot(&ctx.floor.normal).abs() > 0.9 {
+        if upright {
             // a face's top edge is straight: feet standing at the front edge of a box are
             // coplanar with its face and would raise the top locally (by their height)
             let uv: Vec<(f64, f64)> = inside.iter().map(|&k| puv[k]).collect();
@@ -200,6 +223,46 @@ pub(crate) fn split_patches(
         }
     }
     (out, explained)
+}
+
+/// Height of the rows in which an upright piece's width is measured, m.
+const BASE_ROW: f64 = 0.03;
+
+/// The top of the wide base of an upright piece (in-plane points `(u, v)`, `v_up`: whether
+/// `v` grows upward) when something much narrower stands on it (legs on a box face), else
+/// `None`. The base is the rows from the bottom at least 0.6 times as wide as the bottom rows
+/// (at least 0.25 m wide), up to the first narrower row.
+fn base_band(uv: &[(f64, f64)], v_up: bool) -> Option<f64> {
+    let sign = if v_up { 1.0 } else { -1.0 };
+    let v0 = uv.iter().map(|p| sign * p.1).fold(f64::INFINITY, f64::min);
+    let mut rows: std::collections::BTreeMap<i64, (f64, f64)> = Default::default();
+    for &(u, v) in uv {
+        let r = ((sign * v - v0) / BASE_ROW).floor() as i64;
+        let e = rows.entry(r).or_insert((f64::INFINITY, f64::NEG_INFINITY));
+        *e = (e.0.min(u), e.1.max(u));
+    }
+    let widths: Vec<(i64, f64)> = rows.iter().map(|(&r, &(a, b))| (r, b - a)).collect();
+    let mut bottom: Vec<f64> = widths.iter().take(4).map(|w| w.1).collect();
+    if bottom.len() < 4 {
+        return None;
+    }
+    bottom.sort_by(f64::total_cmp);
+    let reference = 0.5 * (bottom[1] + bottom[2]);
+    if reference < 0.25 {
+        return None;
+    }
+    let last = widths.last()?.0;
+    let mut prev = widths[0].0;
+    for &(r, w) in &widths {
+        if w < 0.6 * reference || r > prev + 2 {
+            if r <= 4 {
+                return None;
+            }
+            return (r < last).then(|| sign * (v0 + r as f64 * BASE_ROW));
+        }
+        prev = r;
+    }
+    None
 }
 
 /// Width of the columns in which a vertical face's top edge is measured, m.
