@@ -258,7 +258,7 @@ fn base_band(uv: &[(f64, f64)], v_up: bool) -> Option<f64> {
             if r <= 4 {
                 return None;
             }
-            return (r < last).then(|| sign * (v0 + r as f64 * BASE_ROW));
+            return (r < last).then_some(sign * (v0 + r as f64 * BASE_ROW));
         }
         prev = r;
     }
