@@ -326,6 +326,14 @@ def analyze(
     -------
     TrialResult
 
+    Notes
+    -----
+    The trial is tracked, then the thigh length is measured in its bent-knee frames (quiet
+    standing hardly shows where the knee lies along a straight leg) and, when it differs from
+    the calibration's by 1 % or more, the trial is read and tracked again with it; the
+    calibration entry of the result gives both lengths. Memory stays constant in the trial's
+    length (the kept bent-knee frames are at most 24 sets of subject points).
+
     Raises
     ------
     RecordingError
