@@ -569,8 +569,9 @@ fn priors(
             let xr = or + rotr * V3::new(0.0, -t * lr, 0.0);
             let dvec = xr - xl;
             let dist = dvec.norm();
-            // soft tissue gives: thighs and knees touch and press in a valgus squat
-            let dmin = 0.8 * (rl + rr);
+            // soft tissue gives: thighs and knees touch and press in a valgus squat (a stiffer
+            // limit pushed the inner knee out and unbent it at the bottom of such a squat)
+            let dmin = 0.6 * (rl + rr);
             if dist < dmin && dist > 1e-6 {
                 let u = dvec / dist;
                 row.n = 0;

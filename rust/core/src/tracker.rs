@@ -131,9 +131,10 @@ pub struct TrackerConfig {
     /// When the lowest subject points are within this height of the support, the subject
     /// stands on it (for the trunk cut), m.
     pub stance_reach: f64,
-    /// When they are within the floor's noise band (what segmentation removes as floor) plus
-    /// this, the lower foot is on the support and its sole is held there, m. Tighter than
-    /// `stance_reach`: a foot a few cm above the floor just before landing is still in the air.
+    /// When they come within the floor's noise band (what segmentation removes as floor) plus
+    /// this, the lower foot is on the support and its sole is held there, m; it stays so while
+    /// they are within `stance_reach`. Tighter than `stance_reach`: a foot a few cm above the
+    /// floor just before landing is still in the air.
     pub contact_reach: f64,
     /// Standing on a support (the lowest points within `stance_reach` of it), the trunk cut is
     /// no higher than over a pelvis at a straight leg's height above the support.
@@ -442,7 +443,15 @@ impl Tracker {
         let ground = support_height(&self.supports, q0[0], q0[2], low + 0.05);
         let sp = &bg.params;
         let band = (sp.floor_sigmas * bg.noise.sigma(range)).max(sp.floor_min);
-        self.stance_ground = (low - ground < band + self.cfg.contact_reach).then_some(ground);
+        // hysteresis: a foot on the support stays on it while the lowest points are within
+        // `stance_reach` (knees hide the feet in a deep squat), but a landing foot counts only
+        // once they reach the floor's noise band
+        let reach = if self.stance_ground.is_some() {
+            self.cfg.stance_reach.max(band + self.cfg.contact_reach)
+        } else {
+            band + self.cfg.contact_reach
+        };
+        self.stance_ground = (low - ground < reach).then_some(ground);
         // plus about 1 cm of model-versus-body shape difference
         let noise = bg.noise.sigma(range).hypot(0.01);
         self.noise = noise;
