@@ -417,6 +417,7 @@ fn calib_prior(arch: f64, stance: &Stance) -> Prior {
         lowest_point: Some(stance.low),
         stance_ground: Some(stance.ground),
         rising: 0.0,
+        settled: false,
     }
 }
 
@@ -433,6 +434,9 @@ fn calib_cfg() -> FitConfig {
     c.pelvis_obliquity_sd = 3f64.to_radians();
     // the standing hip rotation is measured (the feet and knees show it), not assumed
     c.hip_rotation_sd = f64::INFINITY;
+    // standing still, the feet are flat on the support (no toes-first allowance): a foot
+    // left floating would read as a low arch
+    c.sole_margin = 0.005;
     c
 }
 

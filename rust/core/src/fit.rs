@@ -304,6 +304,7 @@ mod tests {
             lowest_point: None,
             stance_ground: None,
             rising: 0.0,
+            settled: false,
         };
         let cfg = FitConfig {
             iterations: 30,

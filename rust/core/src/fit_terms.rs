@@ -80,6 +80,8 @@ pub struct FitConfig {
     /// How far the lower foot's mid-sole may float above the support it stands on (or the
     /// lowest subject points), m.
     pub sole_margin: f64,
+    /// The same once the feet have settled on the support, m.
+    pub settled_margin: f64,
 }
 
 impl Default for FitConfig {
@@ -109,6 +111,7 @@ impl Default for FitConfig {
             limit_sd: 1f64.to_radians(),
             contact_sd: 0.005,
             sole_margin: 0.04,
+            settled_margin: 0.008,
         }
     }
 }
@@ -132,6 +135,9 @@ pub struct Prior {
     /// Upward speed of the pelvis over the last frames, m/s (0 when unknown): rising onto
     /// the toes for a take-off lifts the mid-sole off the support.
     pub rising: f64,
+    /// The feet have stood on the support long enough to be flat on it (no toes-first
+    /// allowance: the lower mid-sole is held within `settled_margin` of it).
+    pub settled: bool,
 }
 
 /// A horizontal support surface (lab frame): height and horizontal extent.
@@ -528,7 +534,12 @@ fn priors(
             }
         };
         // a take-off rises onto the toes: 0.1 s of the pelvis's rise lifts the mid-sole too
-        let margin = cfg.sole_margin + (0.1 * prior.rising).clamp(0.0, 0.08);
+        let base = if prior.settled && prior.stance_ground.is_some() {
+            cfg.settled_margin
+        } else {
+            cfg.sole_margin
+        };
+        let margin = base + (0.1 * prior.rising).clamp(0.0, 0.08);
         let excess = pw.y - limit - margin;
         if excess > 0.0 {
             row.n = 0;

@@ -230,6 +230,7 @@ mod tests {
                 lowest_point: None,
                 stance_ground: None,
                 rising: 0.0,
+                settled: false,
             };
             samples.offer(&pts, &q, &prior);
         }
@@ -267,6 +268,7 @@ mod tests {
             lowest_point: None,
             stance_ground: None,
             rising: 0.0,
+            settled: false,
         };
         for _ in 0..MAX_SAMPLES {
             samples.offer(&[[0.0, 0.5, 0.0]], &q, &prior);

@@ -146,6 +146,9 @@ pub struct TrackerConfig {
     pub refit_below: f64,
     /// After a fresh start that did no better, frames before the next one for low confidence.
     pub refit_every: usize,
+    /// After this long on the support the feet are taken to be flat on it (a toes-first
+    /// landing has brought the heels down), s.
+    pub settle_s: f64,
 }
 
 impl Default for TrackerConfig {
@@ -171,6 +174,7 @@ impl Default for TrackerConfig {
             lost_feet: 0.08,
             refit_below: 0.6,
             refit_every: 10,
+            settle_s: 0.15,
         }
     }
 }
@@ -203,6 +207,8 @@ pub struct Tracker {
     frame_interval: f64,
     /// Frames to wait before trying a low-confidence frame from scratch again.
     refit_wait: usize,
+    /// Consecutive frames with the lower foot on the support.
+    stance_frames: usize,
 }
 
 impl Tracker {
@@ -224,6 +230,7 @@ impl Tracker {
             lengths: LengthSamples::default(),
             frame_interval: REFERENCE_INTERVAL,
             refit_wait: 0,
+            stance_frames: 0,
         }
     }
 
@@ -282,7 +289,13 @@ impl Tracker {
             lowest_point: self.lowest,
             stance_ground: self.stance_ground,
             rising: self.rising(),
+            settled: self.settled(),
         }
+    }
+
+    /// Whether the lower foot has stood on the support for `settle_s` or longer.
+    fn settled(&self) -> bool {
+        self.stance_frames as f64 * self.frame_interval >= self.cfg.settle_s
     }
 
     /// Upward speed of the pelvis between the last two tracked frames, m/s (0 if unknown).
@@ -452,6 +465,11 @@ impl Tracker {
             band + self.cfg.contact_reach
         };
         self.stance_ground = (low - ground < reach).then_some(ground);
+        self.stance_frames = if self.stance_ground.is_some() {
+            self.stance_frames + 1
+        } else {
+            0
+        };
         // plus about 1 cm of model-versus-body shape difference
         let noise = bg.noise.sigma(range).hypot(0.01);
         self.noise = noise;
