@@ -296,16 +296,7 @@ mod tests {
             cam_t: cam.cam_t,
         };
         let mut fitter = Fitter::new(shape.clone());
-        let prior = Prior {
-            predicted: None,
-            valgus: [0.0; 2],
-            arch: [0.06; 2],
-            supports: Default::default(),
-            lowest_point: None,
-            stance_ground: None,
-            rising: 0.0,
-            settled: false,
-        };
+        let prior = Prior::uninformed(0.06);
         let cfg = FitConfig {
             iterations: 30,
             coarse_iterations: 20,

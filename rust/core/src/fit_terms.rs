@@ -140,6 +140,23 @@ pub struct Prior {
     pub settled: bool,
 }
 
+impl Prior {
+    /// Nothing known beyond the floor: no prediction, straight knees in the valgus prior, an
+    /// arch of `arch` metres, no supports and no lowest points.
+    pub fn uninformed(arch: f64) -> Prior {
+        Prior {
+            predicted: None,
+            valgus: [0.0; 2],
+            arch: [arch; 2],
+            supports: Default::default(),
+            lowest_point: None,
+            stance_ground: None,
+            rising: 0.0,
+            settled: false,
+        }
+    }
+}
+
 /// A horizontal support surface (lab frame): height and horizontal extent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Support {

@@ -222,16 +222,7 @@ mod tests {
                 .map(|x| (kin.ajc[0] + kin.r_foot[0] * V3::new(x, -f.ankle_height, 0.0)).y);
             q[1] = -low[0].min(low[1]);
             let pts = cloud(&truth_shape, &q, &cam);
-            let prior = Prior {
-                predicted: None,
-                valgus: [0.0; 2],
-                arch: [0.06; 2],
-                supports: Default::default(),
-                lowest_point: None,
-                stance_ground: None,
-                rising: 0.0,
-                settled: false,
-            };
+            let prior = Prior::uninformed(0.06);
             samples.offer(&pts, &q, &prior);
         }
         assert_eq!(samples.len(), MIN_SAMPLES + 2);
@@ -260,16 +251,7 @@ mod tests {
     fn straight_legs_give_no_estimate() {
         let mut samples = LengthSamples::default();
         let q = standing_pose([0.0, 0.9, 0.0], 0.0, 0.06);
-        let prior = Prior {
-            predicted: None,
-            valgus: [0.0; 2],
-            arch: [0.06; 2],
-            supports: Default::default(),
-            lowest_point: None,
-            stance_ground: None,
-            rising: 0.0,
-            settled: false,
-        };
+        let prior = Prior::uninformed(0.06);
         for _ in 0..MAX_SAMPLES {
             samples.offer(&[[0.0, 0.5, 0.0]], &q, &prior);
         }
