@@ -9,8 +9,8 @@
 
 use nalgebra::Vector3;
 
-use crate::model::{side_index, Kinematics, Seg};
-use crate::shape::{BodyShape, LimbShape, THIGH_CONDYLES};
+use crate::model::{limb_of, side_index, Kinematics, Seg};
+use crate::shape::{BodyShape, LimbShape};
 
 type V3 = Vector3<f64>;
 
@@ -246,25 +246,14 @@ pub(crate) fn quad_range(v: &[f64; 3], t0: f64, t1: f64) -> (f64, f64) {
 pub(crate) fn limb_bounds(shape: &BodyShape, k: &Kinematics) -> [Option<LimbBound>; 9] {
     let mut out = [None; 9];
     for (si, &seg) in Seg::ALL.iter().enumerate() {
-        let l = match seg {
-            Seg::Thigh(s) => &shape.thigh[side_index(s)],
-            Seg::Shank(s) => &shape.shank[side_index(s)],
-            _ => continue,
+        let Some((l, ext)) = limb_of(shape, seg) else {
+            continue;
         };
         let (o, r) = k.frame(seg);
         let lat = seg.side().map_or(1.0, |s| s.lateral());
-        out[si] = LimbBound::new(l, lat, o, -r.column(1).into_owned(), limb_ext(seg));
+        out[si] = LimbBound::new(l, lat, o, -r.column(1).into_owned(), ext);
     }
     out
-}
-
-/// How far a limb's surface goes on past its distal joint, in lengths (the thigh's condyles).
-fn limb_ext(seg: Seg) -> f64 {
-    if matches!(seg, Seg::Thigh(_)) {
-        THIGH_CONDYLES
-    } else {
-        0.0
-    }
 }
 
 /// A bounding sphere of every segment, order of [`Seg::ALL`].
@@ -281,15 +270,10 @@ pub(crate) fn bounds(shape: &BodyShape, k: &Kinematics) -> [Sphere; 9] {
                 let p = &shape.pelvis;
                 (o + r * V3::from(p.centre), max3(&p.semi))
             }
-            Seg::Thigh(s) | Seg::Shank(s) => {
-                let i = side_index(s);
-                let l = if matches!(seg, Seg::Thigh(_)) {
-                    &shape.thigh[i]
-                } else {
-                    &shape.shank[i]
-                };
+            Seg::Thigh(_) | Seg::Shank(_) => {
+                let (l, ext) = limb_of(shape, seg).expect("a limb");
                 let rad = max3(&l.ax).max(max3(&l.az)) + max3(&l.cx).max(max3(&l.cz));
-                let half = 0.5 * (1.0 + limb_ext(seg)) * l.length;
+                let half = 0.5 * (1.0 + ext) * l.length;
                 (o + r * V3::new(0.0, -half, 0.0), half + rad)
             }
             Seg::Patella(s) => {

@@ -16,7 +16,7 @@
 use nalgebra::{Matrix3, Rotation3, Vector3};
 
 use crate::angles::{joint_angles, joint_rotation, Joint, Side};
-use crate::shape::{BodyShape, Corr, PATELLA_SHARE, THIGH_CONDYLES};
+use crate::shape::{BodyShape, Corr, LimbShape, PATELLA_SHARE, THIGH_CONDYLES};
 
 type V3 = Vector3<f64>;
 type M3 = Matrix3<f64>;
@@ -347,6 +347,17 @@ impl Kinematics {
         Self::rigid_angular_params(seg, |k, share| {
             f(k, share * self.axis[k].cross(&(x - self.centre[k])))
         });
+    }
+}
+
+/// The shape of a thigh or shank and how far its surface goes on past the distal joint (in
+/// lengths: the thigh's condyles); `None` for the other segments.
+#[inline]
+pub fn limb_of(shape: &BodyShape, seg: Seg) -> Option<(&LimbShape, f64)> {
+    match seg {
+        Seg::Thigh(s) => Some((&shape.thigh[side_index(s)], THIGH_CONDYLES)),
+        Seg::Shank(s) => Some((&shape.shank[side_index(s)], 0.0)),
+        _ => None,
     }
 }
 

@@ -156,17 +156,7 @@ fn dense_surface(shape: &BodyShape, seg: Seg, arch: &[f64; 2], step: f64) -> Vec
             }
         }
         Seg::Thigh(s) | Seg::Shank(s) => {
-            let i = side_index(s);
-            let l = if matches!(seg, Seg::Thigh(_)) {
-                &shape.thigh[i]
-            } else {
-                &shape.shank[i]
-            };
-            let ext = if matches!(seg, Seg::Thigh(_)) {
-                crate::shape::THIGH_CONDYLES
-            } else {
-                0.0
-            };
+            let (l, ext) = crate::model::limb_of(shape, seg).expect("a limb");
             let n = (l.length * (1.0 + ext) / step) as usize;
             for k in 0..=n {
                 let t_along = (1.0 + ext) * k as f64 / n as f64;
