@@ -2,8 +2,10 @@
 
 Each case calibrates the subject from a phantom static trial (same camera), tracks a phantom
 drop jump (built-in motion or one driven by a real drop jump from
-``../shared/reference-motion/IK``), and compares with the phantom's ground truth over the
-frames in ground contact (initial contact to take-off, and the second landing to the end).
+``../shared/reference-motion/IK``), measures the thigh length in its bent-knee frames and
+tracks it again with it (as ``kneesight.analyze`` does), and compares with the phantom's
+ground truth over the frames in ground contact (initial contact to take-off, and the second
+landing to the end). The ms/frame column times the first tracking pass.
 The phantom's body is not built from the tracker's primitives.
 
 Usage::
@@ -109,14 +111,22 @@ def run_case(case: Case, seed: int = 0) -> dict:
     cal = calibrate_subject(sframes, stature_m=body.stature)
     t_cal = time.perf_counter() - t0
     sim = simulate(body, _motion(case), cam)
+    frames = [DepthFrame(d, n, ts, 0.001, intr) for n, ts, d in sim.frames(noise, seed + 2)]
     tracker = Tracker(cal)
     results = []
     t_track = 0.0
-    for n, ts, d in sim.frames(noise, seed + 2):
-        frame = DepthFrame(d, n, ts, 0.001, intr)
+    for frame in frames:
         t0 = time.perf_counter()
         results.append(tracker.track(frame))
         t_track += time.perf_counter() - t0
+    # as kneesight.analyze does: the thigh length measured in the bent-knee frames, then the
+    # trial tracked again with it
+    thigh = {"calibrated": cal.segment_lengths_m["thigh_r"], "truth": body.thigh_length}
+    factor = tracker.thigh_length_factor()
+    thigh["measured"] = thigh["calibrated"] * (factor or 1.0)
+    if factor is not None and abs(factor - 1.0) >= 0.01:
+        tracker = Tracker(cal.with_thigh_scale(factor))
+        results = [tracker.track(frame) for frame in frames]
     vals = np.array([r.values for r in results])
     tracked = np.array([r.tracked for r in results])
     m = _contact(sim.truth, sim.events)
@@ -132,6 +142,7 @@ def run_case(case: Case, seed: int = 0) -> dict:
         "ms_per_frame": 1000.0 * t_track / max(len(results), 1),
         "calibration_s": t_cal,
         "static_valgus_err": static_err,
+        "thigh": thigh,
         "results": results,
         "truth": sim.truth,
         "mask": m,
@@ -175,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         row += f"  {r['tracked'] * 100:6.1f}%  {r['ms_per_frame']:7.1f}"
         tracked_all.append(r["tracked"])
         print(row, flush=True)
+        th = r["thigh"]
+        print(
+            f"{'':26}thigh length: truth {th['truth']:.3f} m, calibrated {th['calibrated']:.3f},"
+            f" measured in the trial {th['measured']:.3f}"
+        )
         sv = r["static_valgus_err"]
         if case.static_valgus:
             print(

@@ -662,8 +662,9 @@ impl Tracker {
         q
     }
 
-    /// Whether a foot of the model at pose `q` is far above the lowest subject points on its
-    /// side of the pelvis (more than `lost_feet`): a leg folded up in a wrong minimum.
+    /// Whether a foot of the model at pose `q` is far above or below the lowest subject points
+    /// on its side of the pelvis (more than `lost_feet`): a leg folded up, or pushed through
+    /// the box, in a wrong minimum.
     fn feet_lost(&self, q: &[f64; NP]) -> bool {
         let k = Kinematics::new(q, &self.cal.shape);
         let lateral = k.r_pelvis * V3::z();
@@ -685,7 +686,9 @@ impl Tracker {
             let f = &self.cal.shape.foot[i];
             let sole = [-f.heel, f.length - f.heel]
                 .map(|x| (k.ajc[i] + k.r_foot[i] * V3::new(x, -f.ankle_height, 0.0)).y);
-            sole[0].min(sole[1]) > low + self.cfg.lost_feet
+            // folded up above them, or sunk through the support below them (the lowest points
+            // are at most the floor's noise band above the sole)
+            (sole[0].min(sole[1]) - low).abs() > self.cfg.lost_feet
         })
     }
 
