@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
 
 from kneesight.io._sdk import rs
 from kneesight.io.frames import DepthFrame
 from kneesight.io.intrinsics import intrinsics_to_rs
+from kneesight.phantom import ValgusProfile, motions
+from kneesight.phantom.mot import from_mot
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-motion" / "IK"
+"""Real drop-jump joint angles (OpenSim .mot) that drive the phantom in some cases."""
+
+
+@dataclass
+class Case:
+    """A phantom trial of the accuracy and events benchmarks: body, camera placement, valgus
+    profile, motion (``"dvj"`` or ``"mot:<file in REFERENCE>"``), drop-jump parameters, seed."""
+
+    name: str
+    body: dict = field(default_factory=dict)
+    camera: dict = field(default_factory=dict)
+    valgus: str = "neutral"
+    static_valgus: float = 0.0
+    motion: str = "dvj"
+    dvj: dict = field(default_factory=dict)
+    seed: int = 0
+
+
+def case_motion(case: Case) -> object:
+    """The phantom motion of ``case`` (exits with a message when the reference file is absent)."""
+    valgus = ValgusProfile.named(case.valgus, static_knee_valgus=case.static_valgus)
+    if case.motion == "dvj":
+        return motions.drop_vertical_jump(valgus=valgus, **case.dvj)
+    path = REFERENCE / case.motion.split(":", 1)[1]
+    if not path.exists():
+        raise SystemExit(f"{path} not found (the benchmark reads ../shared/reference-motion)")
+    return from_mot(path, valgus=valgus)
 
 
 def sdk_depth_frames(depths: list[np.ndarray], frame: DepthFrame) -> tuple[list, object]:

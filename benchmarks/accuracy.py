@@ -20,17 +20,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from _common import Case, case_motion
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
-from kneesight.phantom.mot import from_mot
 from kneesight.tracking import COLUMNS, Tracker, calibrate_subject
-
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-motion" / "IK"
 
 TARGETS: dict[str, float | None] = {
     "hip_internal_rotation": 3.0,
@@ -44,16 +40,6 @@ TARGETS: dict[str, float | None] = {
     "knee_internal_rotation": None,
 }
 """Target RMSE per quantity (deg; arch mm); None: reported without a target."""
-
-
-@dataclass
-class Case:
-    name: str
-    body: dict = field(default_factory=dict)
-    camera: dict = field(default_factory=dict)
-    valgus: str = "neutral"
-    static_valgus: float = 0.0
-    motion: str = "dvj"
 
 
 CASES: list[Case] = [
@@ -73,16 +59,6 @@ CASES: list[Case] = [
     Case("mot-DJ2-d455-yaw20", motion="mot:DJ2_ik.mot", camera={"profile": "d455", "yaw": 20.0}),
 ]
 QUICK = ("d435-2m", "mot-DJ1")
-
-
-def _motion(case: Case) -> object:
-    valgus = ValgusProfile.named(case.valgus, static_knee_valgus=case.static_valgus)
-    if case.motion == "dvj":
-        return motions.drop_vertical_jump(valgus=valgus)
-    path = REFERENCE / case.motion.split(":", 1)[1]
-    if not path.exists():
-        raise SystemExit(f"{path} not found (the benchmark reads ../shared/reference-motion)")
-    return from_mot(path, valgus=valgus)
 
 
 def _contact(truth: dict, events: dict) -> np.ndarray:
@@ -110,7 +86,7 @@ def run_case(case: Case, seed: int = 0) -> dict:
     t0 = time.perf_counter()
     cal = calibrate_subject(sframes, stature_m=body.stature)
     t_cal = time.perf_counter() - t0
-    sim = simulate(body, _motion(case), cam)
+    sim = simulate(body, case_motion(case), cam)
     frames = [DepthFrame(d, n, ts, 0.001, intr) for n, ts, d in sim.frames(noise, seed + 2)]
     tracker = Tracker(cal)
     results = []

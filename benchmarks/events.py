@@ -25,34 +25,20 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 import kneesight._core as core
+from _common import Case, case_motion
 from kneesight.analysis.events import EVENT_KEYS, detect_events
 from kneesight.conventions import per_side_columns
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
-from kneesight.phantom.mot import from_mot
 from kneesight.tracking import COLUMNS, Tracker, calibrate_subject
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-motion" / "IK"
 SHORT = {"initial_contact_s": "IC", "peak_knee_flexion_s": "PKF", "take_off_s": "TO",
          "second_contact_s": "SC"}  # fmt: skip
-
-
-@dataclass
-class Case:
-    name: str
-    body: dict = field(default_factory=dict)
-    camera: dict = field(default_factory=dict)
-    valgus: str = "neutral"
-    static_valgus: float = 0.0
-    motion: str = "dvj"
-    dvj: dict = field(default_factory=dict)
-    seed: int = 0
 
 
 CASES: list[Case] = [
@@ -136,16 +122,6 @@ CASES: list[Case] = [
 QUICK = ("d435-2m", "mot-DJ1", "mot-DJ2-d455-yaw20")
 
 
-def _motion(case: Case) -> object:
-    valgus = ValgusProfile.named(case.valgus, static_knee_valgus=case.static_valgus)
-    if case.motion == "dvj":
-        return motions.drop_vertical_jump(valgus=valgus, **case.dvj)
-    path = REFERENCE / case.motion.split(":", 1)[1]
-    if not path.exists():
-        raise SystemExit(f"{path} not found (the benchmark reads ../shared/reference-motion)")
-    return from_mot(path, valgus=valgus)
-
-
 def render(case: Case, cache: Path) -> Path:
     """Render the static and the landing trial of ``case`` once; returns the cache folder."""
     d = cache / case.name
@@ -160,7 +136,7 @@ def render(case: Case, cache: Path) -> Path:
     static = simulate(body, motions.static(duration_s=1.0, valgus=valgus), cam, duration_s=1.0)
     sf = list(static.frames(noise, case.seed + 1))[::3]
     np.save(d / "static.npy", np.stack([x for _, _, x in sf]))
-    sim = simulate(body, _motion(case), cam)
+    sim = simulate(body, case_motion(case), cam)
     tf = list(sim.frames(noise, case.seed + 2))
     np.save(d / "trial.npy", np.stack([x for _, _, x in tf]))
     truth = {k: np.asarray(v, dtype=np.float64) for k, v in sim.truth.items()}
