@@ -234,9 +234,10 @@ impl Tracker {
         }
     }
 
-    /// Set the camera's frame interval (s): the temporal prior widens in proportion above
-    /// 1/90 s (a 30 fps camera sees three times the motion between frames), up to 4 times.
-    /// Errors for a non-positive or non-finite interval.
+    /// Set the camera's frame interval (s): above 1/90 s the temporal prior widens with the
+    /// square root of the ratio (a 30 fps camera sees three times the motion between frames;
+    /// widening in full proportion left the fit unstable), at most twice. Errors for a
+    /// non-positive or non-finite interval.
     pub fn set_frame_interval(&mut self, seconds: f64) -> Result<()> {
         if !(seconds.is_finite() && seconds > 0.0 && seconds < 10.0) {
             return Err(crate::input_err!(
