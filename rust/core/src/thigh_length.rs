@@ -6,9 +6,12 @@
 //! a squat) thigh and shank point different ways and the knee's place along the leg is seen.
 //!
 //! The tracker keeps the most flexed frames it tracked ([`LengthSamples`]); each candidate
-//! thigh length refits those frames from their tracked poses, and the length with the lowest
-//! total fit cost wins (parabolic refinement between grid points). A minimum at the end of the
-//! grid, or too few bent-knee frames, gives no answer.
+//! thigh length refits those frames from their tracked poses, and the length whose refits
+//! leave the lowest robust point-to-surface misfit wins (parabolic refinement between grid
+//! points). A minimum at the end of the grid, or too few bent-knee frames, gives no answer.
+//! On phantoms the answer leans long by up to 2 cm (the model's knee is simpler than a real
+//! one, whose skin and patella slide with the shank), against the 2-3 cm that the sexes'
+//! proportions differ by.
 
 use nalgebra::Vector3;
 
