@@ -418,6 +418,7 @@ fn calib_prior(arch: f64, stance: &Stance) -> Prior {
         stance_ground: Some(stance.ground),
         rising: 0.0,
         settled: false,
+        pelvis_tilt: 0.0,
     }
 }
 

@@ -138,6 +138,9 @@ pub struct Prior {
     /// The feet have stood on the support long enough to be flat on it (no toes-first
     /// allowance: the lower mid-sole is held within `settled_margin` of it).
     pub settled: bool,
+    /// Centre of the pelvis tilt prior (rad, the model's sign: negative tilts the front down),
+    /// from the trunk's lean (see `crate::trunk`); 0 when unknown.
+    pub pelvis_tilt: f64,
 }
 
 impl Prior {
@@ -153,6 +156,7 @@ impl Prior {
             stance_ground: None,
             rising: 0.0,
             settled: false,
+            pelvis_tilt: 0.0,
         }
     }
 }
@@ -480,7 +484,7 @@ fn priors(
         }
     }
     let [sv, sr, si, sa] = cfg.physio_sd;
-    one(lin, 4, q[4], cfg.pelvis_tilt_sd);
+    one(lin, 4, q[4] - prior.pelvis_tilt, cfg.pelvis_tilt_sd);
     one(lin, 5, q[5], cfg.pelvis_obliquity_sd);
     for side in Side::BOTH {
         let (b, i) = (side_base(side), side_index(side));

@@ -26,6 +26,7 @@ pub mod synth;
 pub(crate) mod synthetic;
 pub mod thigh_length;
 pub mod tracker;
+pub mod trunk;
 
 pub use angles::{Joint, Side};
 pub use camera::{Distortion, Intrinsics, RayTable};

@@ -18,6 +18,7 @@ use crate::segment::{
     SubjectPoints,
 };
 use crate::thigh_length::LengthSamples;
+use crate::trunk::TrunkLean;
 use std::sync::Arc;
 
 type V3 = Vector3<f64>;
@@ -209,6 +210,8 @@ pub struct Tracker {
     refit_wait: usize,
     /// Consecutive frames with the lower foot on the support.
     stance_frames: usize,
+    /// The trunk's lean, now and standing, for the pelvis tilt prior.
+    trunk: TrunkLean,
 }
 
 impl Tracker {
@@ -231,6 +234,7 @@ impl Tracker {
             frame_interval: REFERENCE_INTERVAL,
             refit_wait: 0,
             stance_frames: 0,
+            trunk: TrunkLean::default(),
         }
     }
 
@@ -256,6 +260,7 @@ impl Tracker {
         self.supports = Arc::new(self.bg.supports());
         self.scene_learnt = false;
         self.lengths.clear();
+        self.trunk = TrunkLean::default();
     }
 
     /// The factor on the calibrated thigh length that best explains the trial's bent-knee
@@ -291,6 +296,7 @@ impl Tracker {
             stance_ground: self.stance_ground,
             rising: self.rising(),
             settled: self.settled(),
+            pelvis_tilt: self.trunk.pelvis_tilt(),
         }
     }
 
@@ -434,6 +440,12 @@ impl Tracker {
         if self.cfg.stance_trunk_cut {
             top = top.min(self.stance_trunk_top(&q0, &k0).unwrap_or(f64::INFINITY));
         }
+        // the trunk's lean before its points are dropped: the pelvis tilts with it
+        let standing = Side::BOTH
+            .iter()
+            .all(|&s| q0[side_base(s) + KNEE] < 10f64.to_radians())
+            && self.rising() < 0.05;
+        self.trunk.update(&self.pts.points, &k0, standing);
         let points: &mut Vec<[f32; 3]> = &mut self.pts.points;
         points.retain(|p| (p[1] as f64) < top);
         if points.len() < self.cfg.min_points {
