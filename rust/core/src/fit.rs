@@ -223,15 +223,7 @@ fn solve(h: &Hess, g: &Grad, lambda: f64) -> Option<Grad> {
 mod tests {
     use super::*;
     use crate::model::{side_base, standing_pose, HIP, KNEE};
-    use crate::synth::{render, SynthCamera};
-
-    /// Deterministic pseudo-random numbers in [-1, 1).
-    fn lcg(state: &mut u64) -> f64 {
-        *state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((*state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    }
+    use crate::synth::{render, uniform as lcg, SynthCamera};
 
     fn cloud(
         shape: &BodyShape,

@@ -7,6 +7,22 @@ use crate::fit::Hess;
 use crate::fit_bounds::quad_range;
 use crate::fit_terms::data_row_for_tests;
 use crate::model::{standing_pose, NP};
+use crate::synth::uniform;
+
+/// Strongly tapered and offset limbs as well as default ones, in a pose with bent legs.
+fn odd_limbs() -> (BodyShape, Kinematics) {
+    let mut shape = BodyShape::from_stature(1.75);
+    shape.shank[0].ax = [0.07, 0.03, 0.02];
+    shape.shank[0].cz = [0.03, -0.01, 0.02];
+    shape.thigh[1].cx = [0.02, -0.01, 0.015];
+    let mut q = standing_pose([0.0, 0.9, 0.0], 0.3, 0.06);
+    q[6] = 0.6;
+    q[9] = 1.0;
+    q[15] = -0.2;
+    q[18] = 0.4;
+    let k = Kinematics::new(&q, &shape);
+    (shape, k)
+}
 
 #[test]
 fn quad_range_finds_the_interior_extremum() {
@@ -30,26 +46,12 @@ fn quad_range_finds_the_interior_extremum() {
 
 #[test]
 fn limb_bounds_never_exceed_the_reported_distance() {
-    let mut shape = BodyShape::from_stature(1.75);
-    // a strongly tapered, offset limb as well as the default ones
-    shape.shank[0].ax = [0.07, 0.03, 0.02];
-    shape.shank[0].cz = [0.03, -0.01, 0.02];
-    let mut q = standing_pose([0.0, 0.9, 0.0], 0.3, 0.06);
-    q[6] = 0.6;
-    q[9] = 1.0;
-    q[15] = -0.2;
-    q[18] = 0.4;
-    let k = Kinematics::new(&q, &shape);
+    let (shape, k) = odd_limbs();
     let limbs = limb_bounds(&shape, &k);
     let mut s = 11u64;
     let mut pruned = 0;
     for _ in 0..20000 {
-        let mut u = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        };
+        let mut u = || uniform(&mut s);
         // anywhere around the legs, or near one limb (beyond its ends too)
         let pick = ((u() + 1.0) * 2.5) as usize;
         let x = match pick {
@@ -82,26 +84,12 @@ fn limb_bounds_never_exceed_the_reported_distance() {
 
 #[test]
 fn limbs_said_to_face_away_do_face_away() {
-    let mut shape = BodyShape::from_stature(1.75);
-    shape.shank[0].ax = [0.07, 0.03, 0.02];
-    shape.shank[0].cz = [0.03, -0.01, 0.02];
-    shape.thigh[1].cx = [0.02, -0.01, 0.015];
-    let mut q = standing_pose([0.0, 0.9, 0.0], 0.3, 0.06);
-    q[6] = 0.6;
-    q[9] = 1.0;
-    q[15] = -0.2;
-    q[18] = 0.4;
-    let k = Kinematics::new(&q, &shape);
+    let (shape, k) = odd_limbs();
     let limbs = limb_bounds(&shape, &k);
     let mut s = 17u64;
     let (mut away, mut checked) = (0, 0);
     for i in 0..40000 {
-        let mut u = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        };
+        let mut u = || uniform(&mut s);
         // cameras all around, points near the legs and beyond the limb ends
         let cam = V3::new(2.5 * u(), 1.0 + 0.8 * u(), 2.5 * u());
         let x = if i % 2 == 0 {
@@ -150,12 +138,7 @@ fn moments_give_the_normal_equations_of_the_explicit_rows() {
     for seg in Seg::ALL {
         let (o, r) = k.frame(seg);
         for _ in 0..40 {
-            let mut u = || {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-            };
+            let mut u = || uniform(&mut s);
             let local = match seg {
                 Seg::Foot(_) => V3::new(0.08 + 0.1 * u(), -0.03 + 0.04 * u(), 0.05 * u()),
                 Seg::Pelvis => V3::new(0.12 * u(), 0.07 + 0.1 * u(), 0.17 * u()),

@@ -12,6 +12,14 @@ use crate::shape::BodyShape;
 
 type V3 = Vector3<f64>;
 
+/// Deterministic pseudo-random numbers in [-1, 1) for tests (a 64-bit LCG on `state`).
+pub fn uniform(state: &mut u64) -> f64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    ((*state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+}
+
 /// A pinhole camera placed in the lab frame.
 #[derive(Debug, Clone, Copy)]
 pub struct SynthCamera {
