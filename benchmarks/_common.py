@@ -32,6 +32,28 @@ class Case:
     seed: int = 0
 
 
+BASE_CASES: list[Case] = [
+    Case("d435-2m"),
+    Case("d455-2m", camera={"profile": "d455"}),
+    Case("d435-2m-yaw30", camera={"yaw": 30.0}),
+    Case("d435-2.5m-high", camera={"distance": 2.5, "height": 1.4}),
+    Case("d435-1.6m-yaw-20", camera={"distance": 1.6, "yaw": -20.0}),
+    Case(
+        "female-slim-high-valgus",
+        body={"stature": 1.62, "sex": "female", "build": "slim"},
+        valgus="high",
+    ),
+    Case("tall-athletic", body={"stature": 1.90, "build": "athletic"}, camera={"distance": 2.3}),
+]
+"""Built-in drop jumps both the accuracy and the events benchmarks run: cameras, bodies."""
+
+MOT_CASES: list[Case] = [
+    Case("mot-DJ1", motion="mot:DJ1_ik.mot"),
+    Case("mot-DJ2-d455-yaw20", motion="mot:DJ2_ik.mot", camera={"profile": "d455", "yaw": 20.0}),
+]
+"""Drop jumps driven by the reference IK that both benchmarks run."""
+
+
 def case_motion(case: Case) -> object:
     """The phantom motion of ``case`` (exits with a message when the reference file is absent)."""
     valgus = ValgusProfile.named(case.valgus, static_knee_valgus=case.static_valgus)

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from _common import Case, case_motion
+from _common import BASE_CASES, MOT_CASES, Case, case_motion
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
 from kneesight.tracking import COLUMNS, Tracker, calibrate_subject
@@ -43,20 +43,9 @@ TARGETS: dict[str, float | None] = {
 
 
 CASES: list[Case] = [
-    Case("d435-2m"),
-    Case("d455-2m", camera={"profile": "d455"}),
-    Case("d435-2m-yaw30", camera={"yaw": 30.0}),
-    Case("d435-2.5m-high", camera={"distance": 2.5, "height": 1.4}),
-    Case("d435-1.6m-yaw-20", camera={"distance": 1.6, "yaw": -20.0}),
-    Case(
-        "female-slim-high-valgus",
-        body={"stature": 1.62, "sex": "female", "build": "slim"},
-        valgus="high",
-    ),  # fmt: skip
-    Case("tall-athletic", body={"stature": 1.90, "build": "athletic"}, camera={"distance": 2.3}),
+    *BASE_CASES,
     Case("genu-valgum-8", static_valgus=8.0, valgus="high"),
-    Case("mot-DJ1", motion="mot:DJ1_ik.mot"),
-    Case("mot-DJ2-d455-yaw20", motion="mot:DJ2_ik.mot", camera={"profile": "d455", "yaw": 20.0}),
+    *MOT_CASES,
 ]
 QUICK = ("d435-2m", "mot-DJ1")
 

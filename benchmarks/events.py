@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 import kneesight._core as core
-from _common import Case, case_motion
+from _common import BASE_CASES, MOT_CASES, Case, case_motion
 from kneesight.analysis.events import EVENT_KEYS, detect_events
 from kneesight.conventions import per_side_columns
 from kneesight.io.frames import DepthFrame
@@ -42,26 +42,15 @@ SHORT = {"initial_contact_s": "IC", "peak_knee_flexion_s": "PKF", "take_off_s": 
 
 
 CASES: list[Case] = [
-    Case("d435-2m"),
-    Case("d455-2m", camera={"profile": "d455"}),
-    Case("d435-2m-yaw30", camera={"yaw": 30.0}),
-    Case("d435-2.5m-high", camera={"distance": 2.5, "height": 1.4}),
-    Case("d435-1.6m-yaw-20", camera={"distance": 1.6, "yaw": -20.0}),
+    *BASE_CASES,
     Case("d435-3m-low", camera={"distance": 3.0, "height": 0.7}, seed=3),
-    Case(
-        "female-slim-high-valgus",
-        body={"stature": 1.62, "sex": "female", "build": "slim"},
-        valgus="high",
-    ),  # fmt: skip
-    Case("tall-athletic", body={"stature": 1.90, "build": "athletic"}, camera={"distance": 2.3}),
     Case(
         "stiff-45cm-box",
         dvj={"box_height": 0.45, "knee_flexion_at_contact": 15.0, "peak_knee_flexion": 75.0},
         camera={"yaw": 15.0},
     ),  # fmt: skip
     Case("d435-60fps", camera={"fps": 60}, seed=5),
-    Case("mot-DJ1", motion="mot:DJ1_ik.mot"),
-    Case("mot-DJ2-d455-yaw20", motion="mot:DJ2_ik.mot", camera={"profile": "d455", "yaw": 20.0}),
+    *MOT_CASES,
     Case(
         "mot-DJAsym1-2.4m",
         motion="mot:DJAsym1_ik.mot",
