@@ -418,6 +418,8 @@ fn calib_prior(arch: f64, stance: &Stance) -> Prior {
         stance_ground: Some(stance.ground),
         rising: 0.0,
         settled: false,
+        // quiet standing: both feet flat on the support
+        flat: [true; 2],
         pelvis_tilt: 0.0,
     }
 }

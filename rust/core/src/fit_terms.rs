@@ -138,6 +138,11 @@ pub struct Prior {
     /// The feet have stood on the support long enough to be flat on it (no toes-first
     /// allowance: the lower mid-sole is held within `settled_margin` of it).
     pub settled: bool,
+    /// Per side (left first): this foot stands flat on the support (quiet standing), so the
+    /// heel and toe of its sole are held within the sole margin of it, not only the lower
+    /// foot's mid-sole. The floor band removes the sole's points: a foot left free floats
+    /// over the floor and its arch reads low.
+    pub flat: [bool; 2],
     /// Centre of the pelvis tilt prior (rad, the model's sign: negative tilts the front down),
     /// from the trunk's lean (see `crate::trunk`); 0 when unknown.
     pub pelvis_tilt: f64,
@@ -156,6 +161,7 @@ impl Prior {
             stance_ground: None,
             rising: 0.0,
             settled: false,
+            flat: [false; 2],
             pelvis_tilt: 0.0,
         }
     }
@@ -561,12 +567,26 @@ fn priors(
             cfg.sole_margin
         };
         let margin = base + (0.1 * prior.rising).clamp(0.0, 0.08);
-        let excess = pw.y - limit - margin;
-        if excess > 0.0 {
-            row.n = 0;
-            point_dir_row(k, Seg::Foot(side), &pw, &up, &V3::zeros(), 1.0, row);
-            let w = 1.0 / (cfg.contact_sd * cfg.contact_sd);
-            lin.add(excess, &row.idx[..row.n], &row.val[..row.n], w, true);
+        let mut hold = |side: Side, pw: V3, lin: &mut Linearisation| {
+            let excess = pw.y - limit - margin;
+            if excess > 0.0 {
+                row.n = 0;
+                point_dir_row(k, Seg::Foot(side), &pw, &up, &V3::zeros(), 1.0, row);
+                let w = 1.0 / (cfg.contact_sd * cfg.contact_sd);
+                lin.add(excess, &row.idx[..row.n], &row.val[..row.n], w, true);
+            }
+        };
+        hold(side, pw, lin);
+        if prior.stance_ground.is_some() {
+            // a foot standing flat: heel and toe of its sole
+            for s in Side::BOTH {
+                let i = side_index(s);
+                if prior.flat[i] {
+                    for x in [0.0, shape.foot[i].length] {
+                        hold(s, sole(s, x), lin);
+                    }
+                }
+            }
         }
     }
     // leg-leg non-penetration along the thighs and shanks

@@ -296,6 +296,7 @@ impl Tracker {
             stance_ground: self.stance_ground,
             rising: self.rising(),
             settled: self.settled(),
+            flat: [false; 2],
             pelvis_tilt: self.trunk.pelvis_tilt(),
         }
     }
