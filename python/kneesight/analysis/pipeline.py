@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from kneesight.analysis.events import detect_events
+from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, lowpass_table
 from kneesight.analysis.flags import evaluate_flags, fired
 from kneesight.analysis.guidance import guidance
 from kneesight.analysis.less import partial_less
@@ -47,6 +48,7 @@ def analyze_kinematics(
     sex: str | None = None,
     dropped: int | None = None,
     static_alignment_given: dict[str, Any] | None = None,
+    filter_hz: float | None = DEFAULT_CUTOFF_HZ,
 ) -> TrialResult:
     """Analyse one drop-jump trial from its kinematics table.
 
@@ -70,6 +72,10 @@ def analyze_kinematics(
     static_alignment_given : dict, optional
         Static alignment per side (``{"l": {"knee_valgus": deg, ...}, "r": ...}``) from a saved
         subject calibration; used when ``static`` is None.
+    filter_hz : float or None
+        Cutoff (Hz) of the zero-lag low-pass filter applied to the per-side kinematics before
+        peaks, metrics and the returned table (:mod:`kneesight.analysis.filtering`; events
+        are detected before it); None or 0 leaves them as tracked.
 
     Returns
     -------
@@ -78,13 +84,16 @@ def analyze_kinematics(
     Raises
     ------
     InputError
-        Missing columns, inconsistent lengths, a non-positive ``fps`` or an unknown ``sex``.
+        Missing columns, inconsistent lengths, a non-positive ``fps``, an unknown ``sex`` or
+        a filter cutoff the frame rate cannot carry.
     """
     if not (isinstance(fps, int | float) and np.isfinite(fps) and fps > 0):
         raise InputError(f"fps must be a positive number, got {fps!r}")
-    t = as_kinematics_table(table)
+    raw = as_kinematics_table(table)
     unmeasured: dict[str, str] = {}
-    events = detect_events(t, float(fps))
+    # touch-down and take-off are sharp: detected before filtering
+    events = detect_events(raw, float(fps))
+    t, filtering = lowpass_table(raw, float(fps), filter_hz)
     for k, why in events.reasons.items():
         unmeasured[f"events.{k}"] = why
     pk = peaks(t, events, unmeasured)
@@ -141,4 +150,5 @@ def analyze_kinematics(
         unmeasured=unmeasured,
         sex=sex,
         data_quality=quality,
+        filtering=filtering,
     )

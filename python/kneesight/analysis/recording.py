@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, design
 from kneesight.analysis.pipeline import analyze_kinematics
 from kneesight.analysis.result import TrialResult
 from kneesight.analysis.table import PER_SIDE, Table
@@ -300,6 +301,7 @@ def analyze(
     sex: str | None = None,
     stature_m: float | None = None,
     progress: Progress | bool | None = None,
+    filter_hz: float | None = DEFAULT_CUTOFF_HZ,
 ) -> TrialResult:
     """Analyse a drop-jump recording.
 
@@ -321,6 +323,9 @@ def analyze(
         Standing height, helps size the model.
     progress : callable, bool or None
         ``progress(done, total)``, True/False for a tqdm bar, None for a bar on a terminal.
+    filter_hz : float or None
+        Cutoff (Hz) of the zero-lag low-pass filter on the per-side kinematics (default 12 Hz;
+        see :mod:`kneesight.analysis.filtering`); None or 0 keeps them as tracked.
 
     Returns
     -------
@@ -352,6 +357,8 @@ def analyze(
 
     info = _recording_info(rec)
     fps = info["fps"]
+    if filter_hz:
+        design(float(filter_hz), float(fps))  # a cutoff this frame rate cannot carry: say so now
     static_table: Table | None = None
     if sub is not None:
         cal = tracking.SubjectCalibration.load(sub)
@@ -400,6 +407,7 @@ def analyze(
         calibration_info=cal_info,
         sex=sex,
         static_alignment_given=given,
+        filter_hz=filter_hz,
     )
     result.recording = str(rec)
     result.camera = _camera(info, tracker)

@@ -68,7 +68,8 @@ class TrialResult:
     Attributes
     ----------
     table : dict of str to ndarray of float64, shape (N,)
-        Per-frame kinematics, columns of :data:`kneesight.conventions.KINEMATICS_COLUMNS`.
+        Per-frame kinematics, columns of :data:`kneesight.conventions.KINEMATICS_COLUMNS`,
+        low-pass filtered as ``filtering`` says.
     fps : float
         Frame rate, Hz.
     events : Events
@@ -86,6 +87,9 @@ class TrialResult:
         "first quiet second of the trial"), with details.
     unmeasured : dict of str to str
         ``summary.json`` path -> why that value is null.
+    filtering : dict
+        The low-pass filter applied to ``table`` (``cutoff_hz`` null when none); see
+        :mod:`kneesight.analysis.filtering`.
     """
 
     table: Table
@@ -105,6 +109,7 @@ class TrialResult:
     camera: dict[str, Any] | None = None
     data_quality: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    filtering: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` content (JSON-serialisable dict)."""
@@ -132,6 +137,7 @@ class TrialResult:
             "unmeasured": self.unmeasured,
             "camera": self.camera,
             "data_quality": self.data_quality,
+            "filter": self.filtering,
             "warnings": self.warnings,
         }
 

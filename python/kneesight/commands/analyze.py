@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
+from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ
 from kneesight.errors import RecordingError
 
 NAME = "analyze"
@@ -38,6 +39,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="selects the FPPA normal range (without it the wider female range is used)",
     )
     p.add_argument("--stature", type=float, metavar="METRES", help="standing height (m)")
+    p.add_argument(
+        "--filter-hz",
+        type=float,
+        default=DEFAULT_CUTOFF_HZ,
+        metavar="HZ",
+        help=(
+            "cutoff of the zero-lag low-pass filter on the kinematics "
+            f"(default {DEFAULT_CUTOFF_HZ:g}; 0: none)"
+        ),
+    )
     p.add_argument(
         "--export",
         metavar="FORMATS",
@@ -76,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             sex=args.sex,
             stature_m=args.stature,
             progress=False if args.quiet else None,
+            filter_hz=args.filter_hz,
         )
     except (RuntimeError, OSError) as e:  # a reader failing below kneesight's own checks
         raise RecordingError(f"{args.recording}: cannot be read ({e})") from None
