@@ -137,6 +137,16 @@ def _calibration(cal: Any) -> str:
     return fmt_value(cal, missing="not reported")
 
 
+def _filter(info: object) -> str:
+    """The filter entry of a summary (older summaries have none)."""
+    d = as_dict(info)
+    if not d:
+        return "not recorded"
+    if d.get("cutoff_hz") is None:
+        return "none: values as tracked"
+    return f"{fmt_value(d['cutoff_hz'], 'Hz')} cutoff; {escape(str(d.get('method', '')))}"
+
+
 def quality_section(trial: Trial) -> str:
     """Frames tracked and dropped, confidence, calibration, event methods, warnings."""
     s = trial.summary
@@ -158,6 +168,7 @@ def quality_section(trial: Trial) -> str:
         ),
         ("Frame rate", fmt_value(trial.fps, "Hz")),
         ("Calibration used", _calibration(s.get("calibration"))),
+        ("Low-pass filter", _filter(s.get("filter"))),
     ]
     if intr:
         size = f"{fmt_value(intr.get('width'))} × {fmt_value(intr.get('height'))} px"
