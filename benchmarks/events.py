@@ -2,7 +2,8 @@
 
 Each case renders a phantom static trial and a landing trial (built-in drop vertical jump with
 valgus variants, or real drop jumps driven by ``../shared/reference-motion/IK``), calibrates
-the subject from the static trial, tracks the trial, runs the event detector on the tracked
+the subject from the static trial, tracks the trial (twice, as ``kneesight analyze`` does: again
+with the thigh length measured in its bent-knee frames), runs the event detector on the tracked
 kinematics table (and, for reference, on the phantom's exact joint centres) and prints the
 error in frames (detected - truth; positive = late) of initial contact (IC), peak knee
 flexion (PKF), take-off (TO) and second contact (SC), per case and pooled.
@@ -32,6 +33,7 @@ import numpy as np
 import kneesight._core as core
 from _common import BASE_CASES, MOT_CASES, Case, case_motion
 from kneesight.analysis.events import EVENT_KEYS, detect_events
+from kneesight.analysis.recording import THIGH_REFIT_MIN
 from kneesight.conventions import per_side_columns
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
@@ -151,7 +153,7 @@ def tracked_table(case: Case, cache: Path) -> tuple[dict[str, np.ndarray], dict,
     """Kinematics table of the tracked trial (cached per tracker build), meta, ms/frame."""
     d = render(case, cache)
     meta = json.loads((d / "meta.json").read_text())
-    f = d / f"tracked-{_build_key()}.npz"
+    f = d / f"tracked-{_build_key()}-thigh.npz"
     if f.exists():
         z = np.load(f)
         return {k: z[k] for k in z.files}, meta, float("nan")
@@ -160,12 +162,21 @@ def tracked_table(case: Case, cache: Path) -> tuple[dict[str, np.ndarray], dict,
     sframes = [DepthFrame(np.array(sd[i]), n, ts, 0.001, intr)
                for i, (n, ts) in enumerate(meta["static"])]  # fmt: skip
     cal = calibrate_subject(sframes, stature_m=meta["stature"])
-    tracker = Tracker(cal)
     td = np.load(d / "trial.npy", mmap_mode="r")
+
+    def track(tracker: Tracker) -> list:
+        return [tracker.track(DepthFrame(np.array(td[i]), n, ts, 0.001, intr))
+                for i, (n, ts) in enumerate(meta["trial"])]  # fmt: skip
+
+    tracker = Tracker(cal)
     t0 = time.perf_counter()
-    res = [tracker.track(DepthFrame(np.array(td[i]), n, ts, 0.001, intr))
-           for i, (n, ts) in enumerate(meta["trial"])]  # fmt: skip
+    res = track(tracker)
     ms = 1000.0 * (time.perf_counter() - t0) / max(len(res), 1)
+    # as kneesight.analyze does: the thigh length measured in the bent-knee frames, then the
+    # trial tracked again with it
+    factor = tracker.thigh_length_factor()
+    if factor is not None and abs(factor - 1.0) >= THIGH_REFIT_MIN:
+        res = track(Tracker(cal.with_thigh_scale(factor)))
     ts = np.array([ts for _, ts in meta["trial"]])
     table = {
         "frame": np.array([n for n, _ in meta["trial"]], dtype=np.float64),
