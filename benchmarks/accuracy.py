@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from _common import BASE_CASES, MOT_CASES, Case, case_motion
-from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, lowpass_table
+from kneesight.analysis.pipeline import analyze_kinematics
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
 from kneesight.tracking import COLUMNS, Tracker, calibrate_subject
@@ -98,10 +98,13 @@ def run_case(case: Case, seed: int = 0) -> dict:
     vals = np.array([r.values for r in results])
     tracked = np.array([r.tracked for r in results])
     m = _contact(sim.truth, sim.events)
-    # what `kneesight analyze` writes: the same values low-pass filtered
+    # what `kneesight analyze` writes: the same values through the analysis (low-pass filtered)
     table = {c: vals[:, i] for i, c in enumerate(COLUMNS)}
     table["frame"] = np.array([f.frame_number for f in frames], dtype=np.float64)
-    filtered, _ = lowpass_table(table, cam.fps, DEFAULT_CUTOFF_HZ)
+    table["time_s"] = np.array([f.timestamp_ms - frames[0].timestamp_ms for f in frames]) / 1e3
+    table["tracked"] = tracked.astype(np.float64)
+    table["confidence"] = np.array([r.confidence for r in results])
+    filtered = analyze_kinematics(table, fps=cam.fps).table
     errs: dict[str, np.ndarray] = {}
     errs_filtered: dict[str, np.ndarray] = {}
     for q in TARGETS:

@@ -103,3 +103,25 @@ def test_analysis_reports_the_filter_and_detects_events_before_it() -> None:
         assert np.array_equal(raw.table[c], np.asarray(truth[c], dtype=float))
         # the smooth truth hardly changes (deg, m)
         assert np.nanmax(np.abs(filtered.table[c] - raw.table[c])) < tol
+
+
+def test_a_phase_start_ends_a_run() -> None:
+    # touch-down: the knee angle jumps at the impact and bends fast from then on; the flight
+    # before it is not pulled towards the landing, and the value at contact stays the tracked one
+    n, ic = 120, 60
+    x = np.where(np.arange(n) < ic, 20.0, 30.0 + 3.0 * (np.arange(n) - ic))
+    table = {"frame": np.arange(n, dtype=float), "knee_flexion_r": x}
+    split, _ = lowpass_table(table, FPS, 12.0, phase_starts=[ic])
+    across, _ = lowpass_table(table, FPS, 12.0)
+    assert split["knee_flexion_r"][ic] == pytest.approx(30.0, abs=0.05)
+    assert np.allclose(split["knee_flexion_r"][:ic], 20.0)
+    assert abs(across["knee_flexion_r"][ic] - 30.0) > 2.0  # one filter across the impact smears
+
+
+def test_too_low_a_frame_rate_for_the_default_cutoff_is_left_unfiltered() -> None:
+    truth = _landing_truth()
+    r = analyze_kinematics(truth, fps=20.0)  # 12 Hz is above the Nyquist frequency of 20 fps
+    assert r.summary()["filter"]["cutoff_hz"] is None
+    assert "cannot carry" in r.summary()["filter"]["method"]
+    with pytest.raises(InputError, match="Nyquist"):
+        analyze_kinematics(truth, fps=20.0, filter_hz=11.0)

@@ -10,13 +10,15 @@ is -3 dB at the stated cutoff.
 Only runs of consecutive finite values with no dropped frame between them are filtered, each on
 its own; gaps stay empty and are never filled. Runs shorter than :data:`MIN_RUN` frames are left
 as measured. Landing events are detected on the unfiltered table (a foot's touch-down is a
-sharp change that filtering would spread over several frames).
+sharp change that filtering would spread over several frames), and the phases they bound
+(flight, ground contact) are filtered separately: an impact changes the motion abruptly, and
+one filter across it would pull the values at initial contact towards those after it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,15 @@ MIN_RUN = 12
 
 _DOUBLE_PASS = 0.802
 """Winter's correction of a second-order Butterworth's cutoff for a forward-backward pass."""
+
+
+def carries(cutoff_hz: float, fps: float) -> bool:
+    """Whether frames at ``fps`` can carry a filter with this cutoff (see :func:`design`)."""
+    try:
+        design(cutoff_hz, fps)
+    except InputError:
+        return False
+    return True
 
 
 def design(cutoff_hz: float, fps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -86,8 +97,8 @@ def lowpass_series(
     b, a : ndarray
         From :func:`design`.
     contiguous : ndarray of bool, shape (N,), optional
-        False at a frame that does not follow the previous one (a dropped frame): a run ends
-        there.
+        False at a frame where a run must end and a new one begin: after a dropped frame, or
+        at a touch-down or take-off.
 
     Returns
     -------
@@ -111,7 +122,10 @@ def lowpass_series(
 
 
 def lowpass_table(
-    table: Mapping[str, np.ndarray], fps: float, cutoff_hz: float | None = DEFAULT_CUTOFF_HZ
+    table: Mapping[str, np.ndarray],
+    fps: float,
+    cutoff_hz: float | None = DEFAULT_CUTOFF_HZ,
+    phase_starts: Sequence[int] = (),
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Low-pass filter the per-side columns of a kinematics table.
 
@@ -124,6 +138,9 @@ def lowpass_table(
         Frame rate, Hz.
     cutoff_hz : float or None
         Cutoff, Hz; None or 0 returns the table unfiltered.
+    phase_starts : sequence of int
+        Row indices where a new phase begins (touch-down, take-off): each phase is filtered on
+        its own, so the abrupt change at an impact is not spread into the frames before it.
 
     Returns
     -------
@@ -142,10 +159,14 @@ def lowpass_table(
         return out, {"cutoff_hz": None, "method": "none: values as tracked"}
     b, a = design(float(cutoff_hz), float(fps))
     frame = np.asarray(table["frame"], dtype=np.float64) if "frame" in table else None
-    contiguous = None
+    n = len(next(iter(out.values()))) if out else 0
+    contiguous = np.ones(n, dtype=bool)
     if frame is not None and frame.size:
         step = np.diff(frame, prepend=frame[0] - 1)
         contiguous = np.isclose(step, 1.0)
+    for i in phase_starts:
+        if 0 < i < n:
+            contiguous[i] = False
     for c in per_side_columns():
         if c in out:
             out[c] = lowpass_series(out[c], b, a, contiguous)
@@ -154,8 +175,8 @@ def lowpass_table(
         "method": (
             "Butterworth, 2nd order run forwards and backwards (4th order, zero lag), cutoff "
             "corrected for the double pass; each run of consecutive tracked frames filtered on "
-            f"its own, runs under {MIN_RUN} frames and gaps left as they are; events detected "
-            "before filtering"
+            "its own, and each phase between touch-downs and take-offs; runs under "
+            f"{MIN_RUN} frames and gaps left as they are; events detected before filtering"
         ),
     }
     return out, info

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from kneesight.analysis.events import detect_events
-from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, lowpass_table
+from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, carries, lowpass_table
 from kneesight.analysis.flags import evaluate_flags, fired
 from kneesight.analysis.guidance import guidance
 from kneesight.analysis.less import partial_less
@@ -75,7 +75,8 @@ def analyze_kinematics(
     filter_hz : float or None
         Cutoff (Hz) of the zero-lag low-pass filter applied to the per-side kinematics before
         peaks, metrics and the returned table (:mod:`kneesight.analysis.filtering`; events
-        are detected before it); None or 0 leaves them as tracked.
+        are detected before it, and each phase between them is filtered on its own); None or 0
+        leaves them as tracked, and so does a frame rate too low for the default cutoff.
 
     Returns
     -------
@@ -93,7 +94,18 @@ def analyze_kinematics(
     unmeasured: dict[str, str] = {}
     # touch-down and take-off are sharp: detected before filtering
     events = detect_events(raw, float(fps))
-    t, filtering = lowpass_table(raw, float(fps), filter_hz)
+    note = None
+    if filter_hz == DEFAULT_CUTOFF_HZ and not carries(filter_hz, float(fps)):
+        # a frame rate too low for the default cutoff: the values as tracked, and say so
+        filter_hz = None
+        note = f"none: {fps:g} frames/s cannot carry the default {DEFAULT_CUTOFF_HZ:g} Hz cutoff"
+    # each phase (flight, contact) filtered on its own: an impact is not spread into the flight
+    starts = [events.frames.get(k) for k in ("initial_contact_s", "take_off_s", "second_contact_s")]
+    t, filtering = lowpass_table(
+        raw, float(fps), filter_hz, phase_starts=[i for i in starts if i is not None]
+    )
+    if note:
+        filtering["method"] = note
     for k, why in events.reasons.items():
         unmeasured[f"events.{k}"] = why
     pk = peaks(t, events, unmeasured)

@@ -324,8 +324,9 @@ def analyze(
     progress : callable, bool or None
         ``progress(done, total)``, True/False for a tqdm bar, None for a bar on a terminal.
     filter_hz : float or None
-        Cutoff (Hz) of the zero-lag low-pass filter on the per-side kinematics (default 12 Hz;
-        see :mod:`kneesight.analysis.filtering`); None or 0 keeps them as tracked.
+        Cutoff (Hz) of the zero-lag low-pass filter on the per-side kinematics (default 12 Hz,
+        unless the frame rate is too low for it; see :mod:`kneesight.analysis.filtering`); None
+        or 0 keeps them as tracked.
 
     Returns
     -------
@@ -357,7 +358,7 @@ def analyze(
 
     info = _recording_info(rec)
     fps = info["fps"]
-    if filter_hz:
+    if filter_hz and filter_hz != DEFAULT_CUTOFF_HZ:
         design(float(filter_hz), float(fps))  # a cutoff this frame rate cannot carry: say so now
     static_table: Table | None = None
     if sub is not None:
