@@ -14,6 +14,7 @@ Usage::
 
     python benchmarks/accuracy.py            # the full table (several minutes)
     python benchmarks/accuracy.py --quick    # two cases
+    python benchmarks/accuracy.py --seeds 2  # every case with two noise draws
     python benchmarks/accuracy.py --case d435-2m --series knee_valgus_r
 """
 
@@ -138,6 +139,12 @@ def _rmse(e: np.ndarray) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="two cases only")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="noise draws per case (the pooled RMSE moves by about 0.2 deg between draws)",
+    )
     ap.add_argument("--case", action="append", help="run only these cases (by name)")
     ap.add_argument("--series", help="print truth and tracked values of a column per frame")
     args = ap.parse_args(argv)
@@ -155,9 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     print("with a value (NaN where the tracker judged the data insufficient)")
     print(head)
     tracked_all = []
-    for case in cases:
-        r = run_case(case)
-        row = f"{case.name:26}"
+    runs = [(case, seed) for seed in range(0, 7 * args.seeds, 7) for case in cases]
+    for case, seed in runs:
+        r = run_case(case, seed)
+        row = f"{case.name if seed == 0 else f'{case.name} (noise {seed})':26}"
         for q in qs:
             pooled[q].append(r["errs"][q])
             rm, valid = _rmse(r["errs"][q])

@@ -148,6 +148,8 @@ pub(crate) fn split_patches(
         let upright = kind == PatchKind::Vertical && pv.dot(&ctx.floor.normal).abs() > 0.9;
         let mut inside = inside;
         let mut occupied = occupied;
+        let mut fit = fit;
+        let mut porigin = porigin;
         if upright {
             // legs standing at the front edge of a box are coplanar with its face and joined
             // to it: keep the wide base (the face) under the narrow part above
@@ -165,6 +167,15 @@ pub(crate) fn split_patches(
                 occupied *= inside.len() as f64 / n0;
                 if inside.len() < 30 {
                     continue;
+                }
+                // and the face's plane from the base alone: far from the camera the legs a few
+                // cm behind the face lie within the fit's tolerance and pull the plane back
+                // (then the face's own points, in front of it, were not covered)
+                let base: Vec<Vector3<f64>> = inside.iter().map(|&k| on[k]).collect();
+                if let Some(f) = refit_piece(&fit, &base, ctx) {
+                    let f = f.oriented_toward(ctx.eye);
+                    porigin -= f.normal * f.distance(&porigin);
+                    fit = f;
                 }
             }
         }
