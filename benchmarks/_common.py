@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,16 @@ MOT_CASES: list[Case] = [
     Case("mot-DJ2-d455-yaw20", motion="mot:DJ2_ik.mot", camera={"profile": "d455", "yaw": 20.0}),
 ]
 """Drop jumps driven by the reference IK that both benchmarks run."""
+
+
+def select_cases(cases: list[Case], names: list[str] | None, quick: tuple[str, ...] | None):
+    """The cases named (all, or the ``quick`` ones when given), or None after saying which exist."""
+    wanted = set(names or (quick if quick else [c.name for c in cases]))
+    chosen = [c for c in cases if c.name in wanted]
+    if not chosen:
+        print(f"no such case; known: {[c.name for c in cases]}", file=sys.stderr)
+        return None
+    return chosen
 
 
 def case_motion(case: Case) -> object:

@@ -21,12 +21,11 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import numpy as np
 
-from _common import BASE_CASES, MOT_CASES, Case, case_motion
+from _common import BASE_CASES, MOT_CASES, Case, case_motion, select_cases
 from kneesight.analysis.pipeline import analyze_kinematics
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
@@ -148,10 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--case", action="append", help="run only these cases (by name)")
     ap.add_argument("--series", help="print truth and tracked values of a column per frame")
     args = ap.parse_args(argv)
-    names = set(args.case or (QUICK if args.quick else [c.name for c in CASES]))
-    cases = [c for c in CASES if c.name in names]
-    if not cases:
-        print(f"no such case; known: {[c.name for c in CASES]}", file=sys.stderr)
+    cases = select_cases(CASES, args.case, QUICK if args.quick else None)
+    if cases is None:
         return 2
     pooled: dict[str, list[np.ndarray]] = {q: [] for q in TARGETS}
     pooled_f: dict[str, list[np.ndarray]] = {q: [] for q in TARGETS}

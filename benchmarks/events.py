@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import kneesight._core as core
-from _common import BASE_CASES, MOT_CASES, Case, case_motion
+from _common import BASE_CASES, MOT_CASES, Case, case_motion, select_cases
 from kneesight.analysis.events import EVENT_KEYS, detect_events
 from kneesight.analysis.recording import THIGH_REFIT_MIN
 from kneesight.conventions import per_side_columns
@@ -225,10 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/kneesight-bench-events"))
     ap.add_argument("--render-only", action="store_true", help="fill the render cache and stop")
     args = ap.parse_args(argv)
-    names = set(args.case or (QUICK if args.quick else [c.name for c in CASES]))
-    cases = [c for c in CASES if c.name in names]
-    if not cases:
-        print(f"no such case; known: {[c.name for c in CASES]}", file=sys.stderr)
+    cases = select_cases(CASES, args.case, QUICK if args.quick else None)
+    if cases is None:
         return 2
     if args.render_only:
         for c in cases:
