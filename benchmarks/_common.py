@@ -55,7 +55,9 @@ MOT_CASES: list[Case] = [
 """Drop jumps driven by the reference IK that both benchmarks run."""
 
 
-def select_cases(cases: list[Case], names: list[str] | None, quick: tuple[str, ...] | None):
+def select_cases(
+    cases: list[Case], names: list[str] | None, quick: tuple[str, ...] | None
+) -> list[Case] | None:
     """The cases named (all, or the ``quick`` ones when given), or None after saying which exist."""
     wanted = set(names or (quick if quick else [c.name for c in cases]))
     chosen = [c for c in cases if c.name in wanted]
