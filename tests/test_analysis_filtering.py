@@ -66,6 +66,8 @@ def test_a_dropped_frame_ends_a_run() -> None:
 def test_bad_cutoffs_are_clear_errors() -> None:
     with pytest.raises(InputError, match="Nyquist"):
         design(40.0, 60.0)
+    with pytest.raises(InputError, match="Nyquist"):
+        design(100.0, 90.0)  # above the frame rate itself
     with pytest.raises(InputError, match="positive"):
         design(-5.0, 90.0)
     with pytest.raises(InputError, match="frame rate"):

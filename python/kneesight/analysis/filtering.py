@@ -67,9 +67,10 @@ def design(cutoff_hz: float, fps: float) -> tuple[np.ndarray, np.ndarray]:
     if not (math.isfinite(cutoff_hz) and cutoff_hz > 0):
         raise InputError(f"filter: cutoff must be a positive frequency in Hz, got {cutoff_hz!r}")
     # pre-warped corner of one pass, widened so the double pass is -3 dB at the cutoff
-    wc = math.tan(math.pi * cutoff_hz / fps) / _DOUBLE_PASS
+    nyquist = cutoff_hz < 0.5 * fps
+    wc = math.tan(math.pi * min(cutoff_hz / fps, 0.49)) / _DOUBLE_PASS
     f1 = math.atan(wc) * fps / math.pi
-    if not (math.tan(math.pi * cutoff_hz / fps) > 0 and f1 < 0.49 * fps):
+    if not (nyquist and f1 < 0.49 * fps):
         raise InputError(
             f"filter: a {cutoff_hz:g} Hz cutoff is too close to the Nyquist frequency of "
             f"{fps:g} frames/s ({fps / 2:g} Hz); use a lower cutoff or 0 to switch filtering off"
