@@ -140,8 +140,9 @@ pub struct TrackerConfig {
     /// Standing on a support (the lowest points within `stance_reach` of it), the trunk cut is
     /// no higher than over a pelvis at a straight leg's height above the support.
     pub stance_trunk_cut: bool,
-    /// A fitted pose whose lowest sole is this far above the lowest subject points has lost
-    /// the feet (folded legs in a local minimum): the frame is re-fitted from scratch, m.
+    /// A fitted pose whose lowest sole is this far above or below the lowest subject points on
+    /// its side has lost the feet (legs folded up, or pushed through the box, in a local
+    /// minimum): the frame is re-fitted from scratch, m.
     pub lost_feet: f64,
     /// Below this confidence a tracked fit is also tried from scratch (the better is kept).
     pub refit_below: f64,
@@ -261,6 +262,9 @@ impl Tracker {
         self.scene_learnt = false;
         self.lengths.clear();
         self.trunk = TrunkLean::default();
+        self.stance_ground = None;
+        self.stance_frames = 0;
+        self.refit_wait = 0;
     }
 
     /// The factor on the calibrated thigh length that best explains the trial's bent-knee
