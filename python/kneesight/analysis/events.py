@@ -22,8 +22,10 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
 3. Events are reported at frames, as a frame-by-frame contact detector marks them: the first
    frame in contact (IC, SC) or in the air (TO). PKF is the frame of maximum knee flexion (either
    side) between IC and TO, leaving out knee angles that jump away from both neighbours faster
-   than a knee bends (:func:`steady_knee`) and legs off the ground. Without a landing (a
-   squat), PKF is the trial's deepest knee flexion when above ``SQUAT_DEG``.
+   than a knee bends (:func:`steady_knee`) and legs off the ground, placed by the parabola
+   through the top of the peak (:func:`~kneesight.analysis.events_fit.peak_vertex`: the top
+   is flat, and the largest noisy sample wanders along it). Without a landing (a squat), PKF
+   is the trial's deepest knee flexion when above ``SQUAT_DEG``.
 
 Times are seconds from the first frame; an event that cannot be found is None with a reason.
 """
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kneesight.analysis.events_fit import hinge_fit, velocity_jump
+from kneesight.analysis.events_fit import hinge_fit, peak_vertex, velocity_jump
 from kneesight.analysis.events_signals import despike, steady_knee, toe_clearance
 
 EVENT_KEYS: tuple[str, ...] = (
@@ -164,7 +166,7 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
             )
         # a squat: the deepest knee flexion of the trial, when it is a movement
         if np.isfinite(kf).mean() >= MIN_TRACKED_AROUND and np.nanmax(kf) > SQUAT_DEG:
-            pk = int(np.nanargmax(kf))
+            pk = peak_vertex(t, kf, int(np.nanargmax(kf)), 0, t.size)
             ev.frames["peak_knee_flexion_s"], ev.times["peak_knee_flexion_s"] = pk, float(t[pk])
             ev.method["peak_knee_flexion_s"] = "knee flexion maximum over the trial (no landing)"
             del ev.reasons["peak_knee_flexion_s"]
@@ -354,8 +356,9 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         )
     else:
         pk = ic_row + int(np.nanargmax(seg))
+        pk = peak_vertex(t, kf, pk, ic_row, end)
         ev.frames["peak_knee_flexion_s"], ev.times["peak_knee_flexion_s"] = pk, float(t[pk])
-        ev.method["peak_knee_flexion_s"] = "knee flexion maximum"
+        ev.method["peak_knee_flexion_s"] = "knee flexion maximum (parabola through its top)"
 
     if to is None:
         ev.reasons["second_contact_s"] = "no take-off"
