@@ -18,6 +18,9 @@ use crate::shape::Corr;
 type V3 = Vector3<f64>;
 type M3 = Matrix3<f64>;
 
+/// The ball of the foot (the metatarsal heads), fraction of the foot length from the heel end.
+const BALL_OF_FOOT: f64 = 0.72;
+
 /// A depth image seen from the lab frame, for the free-space term.
 #[derive(Debug, Clone, Copy)]
 pub struct DepthView<'a> {
@@ -80,7 +83,8 @@ pub struct FitConfig {
     /// How far the lower foot's mid-sole may float above the support it stands on (or the
     /// lowest subject points), m.
     pub sole_margin: f64,
-    /// The same once the feet have settled on the support, m.
+    /// How far the lower foot's ball may float above the support once the feet have settled
+    /// on it, m.
     pub settled_margin: f64,
 }
 
@@ -135,8 +139,9 @@ pub struct Prior {
     /// Upward speed of the pelvis over the last frames, m/s (0 when unknown): rising onto
     /// the toes for a take-off lifts the mid-sole off the support.
     pub rising: f64,
-    /// The feet have stood on the support long enough to be flat on it (no toes-first
-    /// allowance: the lower mid-sole is held within `settled_margin` of it).
+    /// The feet have stood on the support long enough to have settled on it (no toes-first
+    /// allowance: the ball of the lower foot, on the support with the heel down or raised, is
+    /// held within `settled_margin` of it).
     pub settled: bool,
     /// Per side (left first): this foot stands flat on the support (quiet standing), so the
     /// heel and toe of its sole are held within the sole margin of it, not only the lower
@@ -545,7 +550,13 @@ fn priors(
         } else {
             Side::Right
         };
-        let pw = if prior.stance_ground.is_some() {
+        let settled = prior.settled && prior.stance_ground.is_some();
+        let pw = if settled {
+            // settled on the support, the ball of the lower foot: it bears the weight whether
+            // the heel is down or raised (the middle of the sole of a heel-raised stance
+            // stands 3-4 cm up)
+            sole(side, BALL_OF_FOOT * shape.foot[side_index(side)].length)
+        } else if prior.stance_ground.is_some() {
             // on the support, the middle of the lower sole: a foot landing toes first (20-25
             // deg of plantar flexion) still has it within a few cm of the support
             sole(side, 0.5 * shape.foot[side_index(side)].length)
@@ -561,7 +572,7 @@ fn priors(
             }
         };
         // a take-off rises onto the toes: 0.1 s of the pelvis's rise lifts the mid-sole too
-        let base = if prior.settled && prior.stance_ground.is_some() {
+        let base = if settled {
             cfg.settled_margin
         } else {
             cfg.sole_margin

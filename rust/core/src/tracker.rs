@@ -148,8 +148,8 @@ pub struct TrackerConfig {
     pub refit_below: f64,
     /// After a fresh start that did no better, frames before the next one for low confidence.
     pub refit_every: usize,
-    /// After this long on the support the feet are taken to be flat on it (a toes-first
-    /// landing has brought the heels down), s.
+    /// After this long on the support the feet are taken to have settled on it: the ball of
+    /// the lower foot stands on it (a toes-first landing has brought the foot down), s.
     pub settle_s: f64,
 }
 
