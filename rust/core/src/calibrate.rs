@@ -73,6 +73,14 @@ impl SubjectCalibration {
     }
 }
 
+/// Static frames pooled for the calibration. The depth error is a field correlated over a
+/// few pixels and drawn anew each frame: the foot's dorsum, a few hundred pixels, averages it
+/// only over many frames (from 8 frames the standing arch scattered by +-6 mm between noise
+/// draws and between the feet).
+const GATHER_FRAMES: usize = 32;
+/// Most of the pooled points the static fit uses (an even subsample): enough that the feet
+/// keep a few thousand of them.
+const CALIB_POINTS: usize = 40000;
 /// Number of shape factors estimated from the data.
 const NS: usize = 12;
 const SHAPE_NAMES: [&str; NS] = [
@@ -283,8 +291,8 @@ fn stature_from_legs(pts: &[V3], cam: &V3, stance: &Stance) -> f64 {
     (guess * ratio).clamp(1.2, 2.2)
 }
 
-/// Subject points (lab) of up to 8 frames spread over the trial, and the topmost image row
-/// the subject reaches.
+/// Subject points (lab) of up to [`GATHER_FRAMES`] frames spread over the trial, and the
+/// topmost image row the subject reaches.
 fn gather(
     frames: &[&[u16]],
     depth_scale: f32,
@@ -293,7 +301,7 @@ fn gather(
     bg: &Background,
 ) -> Result<(Vec<V3>, usize)> {
     let intr = rays.intrinsics();
-    let n = frames.len().min(8);
+    let n = frames.len().min(GATHER_FRAMES);
     let mut out = Vec::new();
     let mut sp = SubjectPoints::new();
     let mut top_px = usize::MAX;
@@ -428,7 +436,7 @@ fn calib_cfg() -> FitConfig {
     let mut c = FitConfig {
         iterations: 30,
         coarse_iterations: 20,
-        max_points: 6000,
+        max_points: CALIB_POINTS,
         ..FitConfig::default()
     };
     // the static alignment is what is measured: a weak valgus prior only
