@@ -147,7 +147,7 @@ def peak_vertex(t: np.ndarray, y: np.ndarray, m: int, lo: int, hi: int) -> int:
     Returns
     -------
     int
-        The row nearest the vertex of the least-squares parabola through the contiguous
+        The tracked row nearest the vertex of the least-squares parabola through the contiguous
         frames around ``m`` within :data:`PEAK_TOP_DEG` of ``y[m]`` (untracked frames do not
         end them); ``m`` itself when fewer than 5 of them are tracked or the parabola does
         not open downwards.
@@ -167,4 +167,5 @@ def peak_vertex(t: np.ndarray, y: np.ndarray, m: int, lo: int, hi: int) -> int:
     if not c[0] < 0.0:
         return m
     tv = float(np.clip(t[m] - c[1] / (2.0 * c[0]), tt[ok][0], tt[ok][-1]))
-    return a + int(np.nanargmin(np.abs(tt - tv)))
+    # the tracked frame nearest the vertex (the values at the peak are read there)
+    return a + int(np.argmin(np.where(ok, np.abs(tt - tv), np.inf)))
