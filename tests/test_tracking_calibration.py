@@ -119,10 +119,12 @@ def test_stature_is_estimated_from_the_legs_when_the_head_is_out_of_view():
 
 def test_standing_arch_from_a_high_camera():
     # seen from 1.4 m high at 2.5 m the floor band takes the soles: both feet are held flat on
-    # the floor in quiet standing (a foot left floating read its arch 15 mm low)
+    # the floor in quiet standing (a foot left floating read its arch 15 mm low). Depth noise
+    # at 2.5 m is averaged over the frames of a static trial of about a second: from 8 frames
+    # the arch scatters by +-8 mm between noise draws
     body = Body(1.75)
     cam = CameraPlacement(distance=2.5, height=1.4)
-    cal = calibrate_subject(static_frames(body, cam), stature_m=1.75)
+    cal = calibrate_subject(static_frames(body, cam, n=24), stature_m=1.75)
     for s in "lr":
         assert abs(cal.standing_arch_height_mm[s] - body.arch_height_mm) < 5.0, (
             cal.standing_arch_height_mm
