@@ -144,6 +144,24 @@ struct Blob {
     max: [f32; 3],
 }
 
+/// The points within `radius` of the segment from `a` to `b` (lab frame, metres).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Capsule {
+    pub a: Vector3<f32>,
+    pub b: Vector3<f32>,
+    pub radius: f32,
+}
+
+impl Capsule {
+    /// Whether `p` lies inside.
+    #[inline]
+    pub fn contains(&self, p: &Vector3<f32>) -> bool {
+        let ab = self.b - self.a;
+        let t = ((p - self.a).dot(&ab) / ab.norm_squared().max(1e-12)).clamp(0.0, 1.0);
+        (p - (self.a + ab * t)).norm_squared() <= self.radius * self.radius
+    }
+}
+
 /// Working buffers of the segmentation, kept between frames.
 #[derive(Debug, Clone, Default)]
 struct Scratch {
@@ -162,6 +180,12 @@ struct Scratch {
 pub struct SubjectPoints {
     pub points: Vec<[f32; 3]>,
     pub pixels: Vec<u32>,
+    /// Where the tracker predicts the shanks and feet: a point inside one is not taken for a
+    /// box face (or a wall) it lies within the noise band of. A foot stepping off a box passes
+    /// right by the box's front face; at 2-2.5 m the face's band is 4-6 cm deep, and it took
+    /// the feet and lower shanks for several frames. The face's own points inside them join
+    /// the subject.
+    pub limbs: Vec<Capsule>,
     scratch: Scratch,
 }
 
@@ -193,6 +217,7 @@ fn label_region(
     bg: &Background,
     roi: &Roi,
     bounds: &LabBounds,
+    limbs: &[Capsule],
     sc: &mut Scratch,
 ) -> Result<usize> {
     let intr = rays.intrinsics();
@@ -284,11 +309,11 @@ fn label_region(
             if !bg.patches.is_empty() {
                 let pd = pl.cast::<f64>();
                 let tol = bg.noise.tol(z as f64, p.patch_sigmas, p.patch_min);
-                if bg
-                    .patches
-                    .iter()
-                    .any(|pa| pa.covers(&pd, tol, p.patch_margin, p.patch_behind))
-                {
+                let limb = limbs.iter().any(|c| c.contains(&pl));
+                if bg.patches.iter().any(|pa| {
+                    (!limb || pa.kind != PatchKind::Vertical)
+                        && pa.covers(&pd, tol, p.patch_margin, p.patch_behind)
+                }) {
                     continue;
                 }
             }
@@ -394,7 +419,17 @@ pub fn segment_subject(
     out.points.clear();
     out.pixels.clear();
     let sc = &mut out.scratch;
-    let gw = label_region(depth, depth_scale, rays, lab, bg, roi, bounds, sc)?;
+    let gw = label_region(
+        depth,
+        depth_scale,
+        rays,
+        lab,
+        bg,
+        roi,
+        bounds,
+        &out.limbs,
+        sc,
+    )?;
     let Some((main, _)) = sc.blobs.iter().enumerate().max_by_key(|(_, b)| b.count) else {
         return Ok(());
     };
@@ -452,6 +487,7 @@ pub fn find_subject(
         bg,
         &roi,
         &everywhere,
+        &[],
         &mut sc,
     )?;
     let person_like = |b: &Blob| {

@@ -14,9 +14,10 @@ use crate::fit::{DepthView, FitConfig, FitStats, Fitter, Prior};
 use crate::fit_terms::{support_height, Support};
 use crate::model::{side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
 use crate::segment::{
-    find_subject, learn_background, roi_from_bounds, segment_subject, Background, LabBounds,
-    SubjectPoints,
+    find_subject, learn_background, roi_from_bounds, segment_subject, Background, Capsule,
+    LabBounds, SubjectPoints,
 };
+use crate::shape::BodyShape;
 use crate::thigh_length::LengthSamples;
 use crate::trunk::TrunkLean;
 use std::sync::Arc;
@@ -28,6 +29,10 @@ const TOE_RISE_MARGIN: f64 = 0.03;
 
 /// Frame interval the temporal prior's widths are set for, s (90 frames/s).
 const REFERENCE_INTERVAL: f64 = 1.0 / 90.0;
+/// Room around the predicted shanks and feet for the prediction's error, m.
+const LIMB_MARGIN: f64 = 0.02;
+/// Gravitational acceleration, m/s^2.
+const GRAVITY: f64 = 9.81;
 
 /// Tracked frames at least this confident may size the thigh.
 const LENGTH_CONFIDENCE: f64 = 0.6;
@@ -342,6 +347,12 @@ impl Tracker {
             };
             q[k] += damp * (q1[k] - q0[k]) / gap * ahead;
         }
+        if self.stance_ground.is_none() {
+            // in the air (stepping off, in flight) the pelvis, near the centre of mass, falls
+            // freely: full vertical velocity and gravity's pull over the frames ahead
+            let dt = ahead * self.frame_interval;
+            q[1] = q1[1] + (q1[1] - q0[1]) / gap * ahead - 0.5 * GRAVITY * dt * dt;
+        }
         Some(q)
     }
 
@@ -419,6 +430,11 @@ impl Tracker {
                 return Ok(FrameOutput::untracked(Status::NoSubject));
             }
         };
+        self.pts.limbs.clear();
+        if let Some(q) = &q_pred {
+            let k = Kinematics::new(q, &self.cal.shape);
+            self.pts.limbs.extend(limb_capsules(&k, &self.cal.shape));
+        }
         segment_subject(
             depth,
             depth_scale,
@@ -818,4 +834,32 @@ impl Tracker {
             rms: st.rms,
         }
     }
+}
+
+/// Capsules around the shanks and feet of a pose (see [`SubjectPoints::limbs`]): each
+/// segment's widest section and [`LIMB_MARGIN`] around its axis (the foot's: its mid-height
+/// line).
+fn limb_capsules(k: &Kinematics, shape: &BodyShape) -> [Capsule; 4] {
+    let side = |i: usize| {
+        let sh = &shape.shank[i];
+        let widest = sh.ax.iter().chain(&sh.az).fold(0.0f64, |m, &v| m.max(v));
+        let f = &shape.foot[i];
+        let mid = -0.5 * f.ankle_height;
+        let heel = k.ajc[i] + k.r_foot[i] * V3::new(-f.heel, mid, 0.0);
+        let toe = k.ajc[i] + k.r_foot[i] * V3::new(f.length - f.heel, mid, 0.0);
+        [
+            Capsule {
+                a: k.kjc[i].cast::<f32>(),
+                b: k.ajc[i].cast::<f32>(),
+                radius: (widest + LIMB_MARGIN) as f32,
+            },
+            Capsule {
+                a: heel.cast::<f32>(),
+                b: toe.cast::<f32>(),
+                radius: (0.5 * f.ankle_height.max(f.width[1]) + LIMB_MARGIN) as f32,
+            },
+        ]
+    };
+    let ([a, b], [c, d]) = (side(0), side(1));
+    [a, b, c, d]
 }
