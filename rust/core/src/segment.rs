@@ -309,10 +309,10 @@ fn label_region(
             if !bg.patches.is_empty() {
                 let pd = pl.cast::<f64>();
                 let tol = bg.noise.tol(z as f64, p.patch_sigmas, p.patch_min);
-                let limb = limbs.iter().any(|c| c.contains(&pl));
+                let limb = || limbs.iter().any(|c| c.contains(&pl));
                 if bg.patches.iter().any(|pa| {
-                    (!limb || pa.kind != PatchKind::Vertical)
-                        && pa.covers(&pd, tol, p.patch_margin, p.patch_behind)
+                    pa.covers(&pd, tol, p.patch_margin, p.patch_behind)
+                        && (pa.kind != PatchKind::Vertical || !limb())
                 }) {
                     continue;
                 }
