@@ -29,6 +29,15 @@ const TOE_RISE_MARGIN: f64 = 0.03;
 
 /// Frame interval the temporal prior's widths are set for, s (90 frames/s).
 const REFERENCE_INTERVAL: f64 = 1.0 / 90.0;
+/// A subject whose top stands this much (m) above the calibrated stature at the start of a
+/// trial stands on something (below: noise in the top and the stature, a raised chin); above
+/// the upper bound, something else (arms overhead).
+const RAISED_MIN: f64 = 0.15;
+const RAISED_MAX: f64 = 0.8;
+/// Footprint of such a support around the subject's middle: behind, ahead, to either side, m.
+const RAISED_FOOTPRINT: [f64; 3] = [0.5, 0.2, 0.4];
+/// Subject points this far below its top, inside the footprint, are the box's face, m.
+const RAISED_BELOW: f64 = 0.03;
 /// Room around the predicted shanks and feet for the prediction's error, m.
 const LIMB_MARGIN: f64 = 0.02;
 /// Gravitational acceleration, m/s^2.
@@ -206,6 +215,11 @@ pub struct Tracker {
     /// box or platform that was not there in the static trial).
     bg: Background,
     scene_learnt: bool,
+    /// Whether the first frame with the subject has been looked at for a raised stance.
+    stance_checked: bool,
+    /// The support the subject stood on at the start of the trial when no learnt structure
+    /// explains it (see [`raised_support`]).
+    raised: Option<Support>,
     /// Horizontal background patches (box tops) the feet may stand on.
     supports: Arc<Vec<Support>>,
     /// The most flexed tracked frames, for the thigh length.
@@ -236,6 +250,8 @@ impl Tracker {
             supports: Arc::new(cal_bg.supports()),
             bg: cal_bg,
             scene_learnt: false,
+            stance_checked: false,
+            raised: None,
             lengths: LengthSamples::default(),
             frame_interval: REFERENCE_INTERVAL,
             refit_wait: 0,
@@ -265,6 +281,8 @@ impl Tracker {
         self.bg = self.cal.background.clone();
         self.supports = Arc::new(self.bg.supports());
         self.scene_learnt = false;
+        self.stance_checked = false;
+        self.raised = None;
         self.lengths.clear();
         self.trunk = TrunkLean::default();
         self.stance_ground = None;
@@ -448,6 +466,30 @@ impl Tracker {
         if self.pts.points.len() < self.cfg.min_points {
             self.miss();
             return Ok(FrameOutput::untracked(Status::TooFewPoints));
+        }
+        if !self.stance_checked {
+            self.stance_checked = true;
+            self.raised = raised_support(&self.pts.points, self.cal.stature, &self.supports);
+            if let Some(r) = self.raised {
+                let mut v = (*self.supports).clone();
+                v.push(r);
+                self.supports = Arc::new(v);
+            }
+        }
+        if let Some(r) = self.raised {
+            // below the top of the box the subject started on, inside its footprint: its front
+            // face, which the background did not learn
+            let inside = |p: &[f32; 3]| {
+                let (x, y, z) = (p[0] as f64, p[1] as f64, p[2] as f64);
+                y < r.y - RAISED_BELOW
+                    && (r.x.0..=r.x.1).contains(&x)
+                    && (r.z.0..=r.z.1).contains(&z)
+            };
+            self.pts.points.retain(|p| !inside(p));
+            if self.pts.points.len() < self.cfg.min_points {
+                self.miss();
+                return Ok(FrameOutput::untracked(Status::TooFewPoints));
+            }
         }
         let init = q_pred.is_none();
         let q0 = match q_pred {
@@ -862,4 +904,72 @@ fn limb_capsules(k: &Kinematics, shape: &BodyShape) -> [Capsule; 4] {
     };
     let ([a, b], [c, d]) = (side(0), side(1));
     [a, b, c, d]
+}
+
+/// The support under a subject who starts the trial standing on something the background does
+/// not show (a box whose front face is lost in the depth noise, about 3 m away): the top of
+/// the subject's points `pts` (lab, m) stands higher than the `stature` by the box's height.
+/// Its footprint reaches [`RAISED_FOOTPRINT`] around the subject's middle (from the front edge,
+/// a little ahead of the feet, to well behind them). `None` when the subject stands on the
+/// floor or on one of the `supports` already known.
+fn raised_support(pts: &[[f32; 3]], stature: f64, supports: &[Support]) -> Option<Support> {
+    if pts.is_empty() {
+        return None;
+    }
+    let med = |k: usize| {
+        let mut v: Vec<f64> = pts.iter().map(|p| p[k] as f64).collect();
+        let m = v.len() / 2;
+        *v.select_nth_unstable_by(m, f64::total_cmp).1
+    };
+    let mut ys: Vec<f64> = pts.iter().map(|p| p[1] as f64).collect();
+    let k = ((ys.len() * 995) / 1000).min(ys.len() - 1);
+    let top = *ys.select_nth_unstable_by(k, f64::total_cmp).1;
+    let raise = top - stature;
+    if !(RAISED_MIN..RAISED_MAX).contains(&raise) {
+        return None;
+    }
+    let (cx, cz) = (med(0), med(2));
+    if support_height(supports, cx, cz, raise + 0.1) > raise - 0.1 {
+        return None;
+    }
+    let f = RAISED_FOOTPRINT;
+    Some(Support {
+        y: raise,
+        x: (cx - f[0], cx + f[1]),
+        z: (cz - f[2], cz + f[2]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A column of points from `y0` to `y0 + height` at (x, z).
+    fn column(x: f32, z: f32, y0: f32, height: f32) -> Vec<[f32; 3]> {
+        (0..=200)
+            .map(|i| [x, y0 + height * i as f32 / 200.0, z])
+            .collect()
+    }
+
+    #[test]
+    fn a_subject_starting_on_an_unseen_box_gets_a_support_under_the_feet() {
+        // 1.75 m tall, standing 0.4 m up at (-1, 0.1); the box's face below joined the subject
+        let mut pts = column(-1.0, 0.1, 0.4, 1.75);
+        pts.extend(column(-0.9, 0.1, 0.02, 0.35).into_iter().step_by(3));
+        let s = raised_support(&pts, 1.75, &[]).expect("a raised stance");
+        assert!((s.y - 0.4).abs() < 0.03, "{s:?}");
+        assert!(s.x.0 < -1.3 && (-0.85..-0.75).contains(&s.x.1), "{s:?}");
+        assert!(s.z.0 < -0.2 && s.z.1 > 0.4, "{s:?}");
+        // on the floor, or on a box the background knows: nothing to add
+        assert!(raised_support(&column(-1.0, 0.1, 0.0, 1.75), 1.75, &[]).is_none());
+        let known = Support {
+            y: 0.4,
+            x: (-1.6, -0.9),
+            z: (-0.3, 0.3),
+        };
+        assert!(raised_support(&pts, 1.75, &[known]).is_none());
+        // arms overhead are no box
+        assert!(raised_support(&column(-1.0, 0.1, 0.0, 2.7), 1.75, &[]).is_none());
+        assert!(raised_support(&[], 1.75, &[]).is_none());
+    }
 }
