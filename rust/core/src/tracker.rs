@@ -30,9 +30,10 @@ const TOE_RISE_MARGIN: f64 = 0.03;
 /// Frame interval the temporal prior's widths are set for, s (90 frames/s).
 const REFERENCE_INTERVAL: f64 = 1.0 / 90.0;
 /// A subject whose top stands this much (m) above the calibrated stature at the start of a
-/// trial stands on something (below: noise in the top and the stature, a raised chin); above
-/// the upper bound, something else (arms overhead).
-const RAISED_MIN: f64 = 0.15;
+/// trial stands on something (below: noise in the top, a stature estimated from the legs when
+/// the static trial cut the head off, and lower steps than a drop-jump box); above the upper
+/// bound, something else (arms overhead).
+const RAISED_MIN: f64 = 0.2;
 const RAISED_MAX: f64 = 0.8;
 /// Footprint of such a support around the subject's middle: behind, ahead, to either side, m.
 const RAISED_FOOTPRINT: [f64; 3] = [0.5, 0.2, 0.4];
@@ -469,7 +470,18 @@ impl Tracker {
         }
         if !self.stance_checked {
             self.stance_checked = true;
-            self.raised = raised_support(&self.pts.points, self.cal.stature, &self.supports);
+            // only with the head in view: a top cut off by the image says nothing of the stance
+            let top_row = self
+                .pts
+                .pixels
+                .iter()
+                .min()
+                .map_or(0, |&p| p as usize / intr.width);
+            self.raised = if top_row > 2 {
+                raised_support(&self.pts.points, self.cal.stature, &self.supports)
+            } else {
+                None
+            };
             if let Some(r) = self.raised {
                 let mut v = (*self.supports).clone();
                 v.push(r);
