@@ -430,7 +430,7 @@ fn predicted_feet_stepping_off_the_box_are_not_taken_for_its_face() {
     // kept either way are face the learnt patch does not reach: learnt with the athlete on
     // the box, it ends where the legs hid it)
     assert!(
-        (box_kept - box_without) * 200 < out.pixels.len(),
+        box_kept.saturating_sub(box_without) * 200 < out.pixels.len(),
         "{box_kept} box points kept of {} ({box_without} without the prediction)",
         out.pixels.len()
     );

@@ -432,8 +432,14 @@ impl Tracker {
         } else {
             None
         };
+        self.pts.limbs.clear();
         let (q_pred, bounds) = match predicted {
-            Some(q) => (Some(q), self.model_bounds(&q)),
+            Some(q) => {
+                // the predicted pose bounds the region and says where the legs will be
+                let k = Kinematics::new(&q, &self.cal.shape);
+                self.pts.limbs.extend(limb_capsules(&k, &self.cal.shape));
+                (Some(q), self.model_bounds(&k))
+            }
             None => {
                 let Some(b) = find_subject(depth, depth_scale, rays, &lab, bg)? else {
                     self.miss();
@@ -449,11 +455,6 @@ impl Tracker {
                 return Ok(FrameOutput::untracked(Status::NoSubject));
             }
         };
-        self.pts.limbs.clear();
-        if let Some(q) = &q_pred {
-            let k = Kinematics::new(q, &self.cal.shape);
-            self.pts.limbs.extend(limb_capsules(&k, &self.cal.shape));
-        }
         segment_subject(
             depth,
             depth_scale,
@@ -780,9 +781,8 @@ impl Tracker {
         })
     }
 
-    /// A lab box around the model at pose `q`, grown for motion and segment girth.
-    fn model_bounds(&self, q: &[f64; NP]) -> LabBounds {
-        let k = Kinematics::new(q, &self.cal.shape);
+    /// A lab box around the model posed as `k`, grown for motion and segment girth.
+    fn model_bounds(&self, k: &Kinematics) -> LabBounds {
         let mut min = V3::repeat(f64::INFINITY);
         let mut max = V3::repeat(f64::NEG_INFINITY);
         let mut add = |p: V3| {
