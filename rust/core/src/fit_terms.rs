@@ -651,21 +651,36 @@ fn priors(
 /// Point-to-surface residuals (m) of every point at pose `q` (camera-facing surface only; a
 /// point with no facing surface gets `f64::NAN`), for shape calibration.
 pub fn data_residuals(shape: &BodyShape, q: &[f64; NP], pts: &[V3], cam: &V3, out: &mut Vec<f64>) {
+    let mut near = Vec::with_capacity(pts.len());
+    nearest_residuals(shape, q, pts, cam, &mut near);
+    out.clear();
+    out.extend(near.iter().map(|&(d, _)| d));
+}
+
+/// As [`data_residuals`], each with the segment whose facing surface is nearest (`None` when
+/// no surface faces the camera there).
+pub fn nearest_residuals(
+    shape: &BodyShape,
+    q: &[f64; NP],
+    pts: &[V3],
+    cam: &V3,
+    out: &mut Vec<(f64, Option<Seg>)>,
+) {
     out.clear();
     let k = Kinematics::new(q, shape);
     for x in pts {
-        let mut best = f64::NAN;
+        let mut best = (f64::NAN, None);
         for &seg in Seg::ALL.iter() {
             let (o, r) = k.frame(seg);
             let y = r.transpose() * (x - o);
             let c = seg_closest(shape, seg, &y, &k.arch);
-            if !(best.is_nan() || c.d < best) {
+            if !(best.0.is_nan() || c.d < best.0) {
                 continue;
             }
             if (r * c.n).dot(&(cam - (o + r * c.p))) <= 0.0 {
                 continue;
             }
-            best = c.d;
+            best = (c.d, Some(seg));
         }
         out.push(best);
     }
