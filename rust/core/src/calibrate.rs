@@ -423,6 +423,7 @@ fn calib_prior(arch: f64, stance: &Stance) -> Prior {
         arch: [arch; 2],
         supports: stance.supports.clone(),
         lowest_point: Some(stance.low),
+        feet_lowest: [None; 2],
         stance_ground: Some(stance.ground),
         rising: 0.0,
         settled: false,

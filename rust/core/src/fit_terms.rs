@@ -20,6 +20,9 @@ type M3 = Matrix3<f64>;
 
 /// The ball of the foot (the metatarsal heads), fraction of the foot length from the heel end.
 const BALL_OF_FOOT: f64 = 0.72;
+/// A support no longer holds a foot up once the lowest points around the foot are more than
+/// this below its top, m.
+const SUPPORT_REACH: f64 = 0.03;
 
 /// A depth image seen from the lab frame, for the free-space term.
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +136,9 @@ pub struct Prior {
     pub supports: std::sync::Arc<Vec<Support>>,
     /// Height of the lowest subject points (a low percentile, lab y, m), if known.
     pub lowest_point: Option<f64>,
+    /// Per side (left first): height of the lowest points around the predicted foot (a low
+    /// percentile, lab y, m), if any are seen there.
+    pub feet_lowest: [Option<f64>; 2],
     /// Height of the support under the subject when the points reach down to it (someone
     /// standing or landing on it), m.
     pub stance_ground: Option<f64>,
@@ -163,6 +169,7 @@ impl Prior {
             arch: [arch; 2],
             supports: Default::default(),
             lowest_point: None,
+            feet_lowest: [None; 2],
             stance_ground: None,
             rising: 0.0,
             settled: false,
@@ -505,10 +512,14 @@ fn priors(
         one(lin, b + ANKLE + 1, q[b + ANKLE + 1], si);
         one(lin, b + ARCH, q[b + ARCH] - prior.arch[i], sa);
     }
-    // feet not below the floor (lab y = 0) or the support they stand over
+    // feet not below the floor (lab y = 0) or the support they stand over; a support counts
+    // when the foot is not far below its top (not beside a box), and not once the points
+    // around the foot reach well below it (stepping off a box: a foot held on its top while
+    // the leg falls past it stays caught there, frame after frame, 5-15 cm above the leg)
     let up = V3::y();
     for side in Side::BOTH {
         let i = side_index(side);
+        let below = prior.feet_lowest[i].map_or(f64::INFINITY, |low| low + SUPPORT_REACH);
         let f = &shape.foot[i];
         let seg = Seg::Foot(side);
         let (o, r) = k.frame(seg);
@@ -516,8 +527,7 @@ fn priors(
             for zs in [-0.4, 0.4] {
                 let local = V3::new(x - f.heel, -f.ankle_height, zs * wz);
                 let pw = o + r * local;
-                // a support counts when the foot is not far below its top (not beside a box)
-                let ground = support_height(&prior.supports, pw.x, pw.z, pw.y + 0.08);
+                let ground = support_height(&prior.supports, pw.x, pw.z, (pw.y + 0.08).min(below));
                 if pw.y < ground {
                     row.n = 0;
                     point_dir_row(k, seg, &pw, &up, &V3::zeros(), -1.0, row);
@@ -701,6 +711,43 @@ mod tests {
             q[15 + i] = -0.4 * v;
         }
         q
+    }
+
+    #[test]
+    fn a_box_lets_go_of_feet_once_the_subject_reaches_below_it() {
+        // soles 2 cm below the top of a 30 cm box they are over
+        let shape = BodyShape::from_stature(1.75);
+        let mut q = standing_pose([-0.2, 0.0, 0.0], 0.0, 0.06);
+        let k = Kinematics::new(&q, &shape);
+        let f = &shape.foot[0];
+        let sole = (k.ajc[0] + k.r_foot[0] * V3::new(0.0, -f.ankle_height, 0.0)).y;
+        q[1] += 0.28 - sole;
+        let k = Kinematics::new(&q, &shape);
+        let cfg = FitConfig::default();
+        let cost = |lowest: f64, boxed: bool| {
+            let supports = if boxed {
+                vec![Support {
+                    y: 0.3,
+                    x: (-1.0, 0.5),
+                    z: (-0.5, 0.5),
+                }]
+            } else {
+                Vec::new()
+            };
+            let prior = Prior {
+                supports: std::sync::Arc::new(supports),
+                lowest_point: Some(lowest),
+                feet_lowest: [Some(lowest); 2],
+                ..Prior::uninformed(0.06)
+            };
+            let mut lin = Linearisation::new();
+            priors(&shape, &q, &k, &prior, &cfg, &mut lin, &mut Row::new());
+            lin.cost
+        };
+        // standing on it (the points around the feet at its top): held up to it
+        assert!(cost(0.3, true) - cost(0.3, false) > 1.0);
+        // stepping off (the toes reach 10 cm below its top, in front of it): let go
+        assert!((cost(0.2, true) - cost(0.2, false)).abs() < 1e-9);
     }
 
     #[test]

@@ -41,6 +41,10 @@ const RAISED_FOOTPRINT: [f64; 3] = [0.5, 0.2, 0.4];
 const RAISED_BELOW: f64 = 0.03;
 /// Room around the predicted shanks and feet for the prediction's error, m.
 const LIMB_MARGIN: f64 = 0.02;
+/// Beyond the predicted foot's capsule, how far its lowest points are looked for, m.
+const FOOT_SEARCH: f64 = 0.05;
+/// Fewest points around a foot for their lowest to count.
+const FOOT_MIN_POINTS: usize = 10;
 /// Gravitational acceleration, m/s^2.
 const GRAVITY: f64 = 9.81;
 
@@ -210,6 +214,8 @@ pub struct Tracker {
     noise: f64,
     /// Height of the lowest subject points in the current frame (2nd percentile), m.
     lowest: Option<f64>,
+    /// Lowest points around each predicted foot (see [`Prior::feet_lowest`]).
+    feet_lowest: [Option<f64>; 2],
     /// Support height under the subject when the lowest points are within reach of it.
     stance_ground: Option<f64>,
     /// The calibration's background plus structure learnt from this trial's first frame (a
@@ -247,6 +253,7 @@ impl Tracker {
             misses: 0,
             noise: 0.01,
             lowest: None,
+            feet_lowest: [None; 2],
             stance_ground: None,
             supports: Arc::new(cal_bg.supports()),
             bg: cal_bg,
@@ -321,6 +328,7 @@ impl Tracker {
             arch: self.cal.standing_arch,
             supports: self.supports.clone(),
             lowest_point: self.lowest,
+            feet_lowest: self.feet_lowest,
             stance_ground: self.stance_ground,
             rising: self.rising(),
             settled: self.settled(),
@@ -540,6 +548,25 @@ impl Tracker {
         let k2 = ys.len() / 50;
         let low = *ys.select_nth_unstable_by(k2, f64::total_cmp).1;
         self.lowest = Some(low);
+        // the lowest points around each predicted foot: stepping off a box, the foot still on
+        // it keeps it under it while the other reaches below
+        let caps = limb_capsules(&k0, &self.cal.shape);
+        self.feet_lowest = [caps[1], caps[3]].map(|c| {
+            let wide = Capsule {
+                radius: c.radius + FOOT_SEARCH as f32,
+                ..c
+            };
+            let mut ys: Vec<f64> = points
+                .iter()
+                .filter(|p| wide.contains(&nalgebra::Vector3::new(p[0], p[1], p[2])))
+                .map(|p| p[1] as f64)
+                .collect();
+            if ys.len() < FOOT_MIN_POINTS {
+                return None;
+            }
+            let k = ys.len() / 20;
+            Some(*ys.select_nth_unstable_by(k, f64::total_cmp).1)
+        });
         let mid = ranges.len() / 2;
         let range = *ranges.select_nth_unstable_by(mid, f64::total_cmp).1;
         let ground = support_height(&self.supports, q0[0], q0[2], low + 0.05);
