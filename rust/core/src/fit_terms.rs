@@ -714,7 +714,7 @@ mod tests {
     }
 
     #[test]
-    fn a_box_lets_go_of_feet_once_the_subject_reaches_below_it() {
+    fn a_box_lets_go_of_a_foot_once_the_points_around_it_reach_below_it() {
         // soles 2 cm below the top of a 30 cm box they are over
         let shape = BodyShape::from_stature(1.75);
         let mut q = standing_pose([-0.2, 0.0, 0.0], 0.0, 0.06);

@@ -556,16 +556,16 @@ impl Tracker {
                 radius: c.radius + FOOT_SEARCH as f32,
                 ..c
             };
-            let mut ys: Vec<f64> = points
+            let mut heights: Vec<f64> = points
                 .iter()
                 .filter(|p| wide.contains(&nalgebra::Vector3::new(p[0], p[1], p[2])))
                 .map(|p| p[1] as f64)
                 .collect();
-            if ys.len() < FOOT_MIN_POINTS {
+            if heights.len() < FOOT_MIN_POINTS {
                 return None;
             }
-            let k = ys.len() / 20;
-            Some(*ys.select_nth_unstable_by(k, f64::total_cmp).1)
+            let k = heights.len() / 20;
+            Some(*heights.select_nth_unstable_by(k, f64::total_cmp).1)
         });
         let mid = ranges.len() / 2;
         let range = *ranges.select_nth_unstable_by(mid, f64::total_cmp).1;
