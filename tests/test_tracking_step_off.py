@@ -28,7 +28,7 @@ def fall():
     sframes = [DepthFrame(d, n, t, 0.001, intr) for n, t, d in static.frames(NoiseModel(), 1)]
     cal = calibrate_subject(sframes, stature_m=body.stature)
     sim = simulate(body, motions.drop_vertical_jump(), cam)
-    fps = 90.0
+    fps = float(cam.fps)
     ic = round(sim.events["initial_contact_s"] * fps)
     frames = list(islice(sim.frames(NoiseModel(), 2), ic + 30))
     tracker = Tracker(cal)
