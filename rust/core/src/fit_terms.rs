@@ -149,10 +149,11 @@ pub struct Prior {
     /// allowance: the ball of the lower foot, on the support with the heel down or raised, is
     /// held within `settled_margin` of it).
     pub settled: bool,
-    /// Per side (left first): this foot stands flat on the support (quiet standing), so the
-    /// heel and toe of its sole are held within the sole margin of it, not only the lower
-    /// foot's mid-sole. The floor band removes the sole's points: a foot left free floats
-    /// over the floor and its arch reads low.
+    /// Per side (left first): this foot stands flat on the support (quiet standing: the
+    /// static calibration, and tracked quiet standing on the floor), so the heel and toe of its
+    /// sole are held within the margin of it (the sole margin, or the settled margin once
+    /// settled), not only the lower foot's mid-sole or ball. The floor band removes the sole's
+    /// points: a foot left free floats over the floor and its arch reads low.
     pub flat: [bool; 2],
     /// Centre of the pelvis tilt prior (rad, the model's sign: negative tilts the front down),
     /// from the trunk's lean (see `crate::trunk`); 0 when unknown.
@@ -588,7 +589,7 @@ fn priors(
             cfg.sole_margin
         };
         let margin = base + (0.1 * prior.rising).clamp(0.0, 0.08);
-        let mut hold = |side: Side, pw: V3, lin: &mut Linearisation| {
+        let mut hold = |side: Side, pw: V3, margin: f64, lin: &mut Linearisation| {
             let excess = pw.y - limit - margin;
             if excess > 0.0 {
                 row.n = 0;
@@ -597,14 +598,14 @@ fn priors(
                 lin.add(excess, &row.idx[..row.n], &row.val[..row.n], w, true);
             }
         };
-        hold(side, pw, lin);
+        hold(side, pw, margin, lin);
         if prior.stance_ground.is_some() {
-            // a foot standing flat: heel and toe of its sole
+            // a foot standing flat: heel and toe of its sole (not rising onto its toes)
             for s in Side::BOTH {
                 let i = side_index(s);
                 if prior.flat[i] {
                     for x in [0.0, shape.foot[i].length] {
-                        hold(s, sole(s, x), lin);
+                        hold(s, sole(s, x), base, lin);
                     }
                 }
             }

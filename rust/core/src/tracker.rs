@@ -200,6 +200,18 @@ impl Default for TrackerConfig {
     }
 }
 
+/// Quiet standing on the floor: on it for at least [`QUIET_S`] (s), the knees straighter than
+/// [`QUIET_KNEE`] (rad) and not bent past [`PUSH_KNEE`] (rad) for [`PUSH_S`] (s) (no push-off
+/// under way); each foot whose surrounding points reach within [`FLAT_REACH`] (m) of the floor
+/// stands flat on it.
+const QUIET_S: f64 = 0.5;
+const QUIET_KNEE: f64 = 15.0 * std::f64::consts::PI / 180.0;
+const PUSH_KNEE: f64 = 25.0 * std::f64::consts::PI / 180.0;
+const PUSH_S: f64 = 0.25;
+const FLAT_REACH: f64 = 0.06;
+/// The floor, not a box: a support lower than this (m).
+const FLOOR_LEVEL: f64 = 0.02;
+
 /// Tracks one subject through frames; holds the buffers and the recent poses.
 #[derive(Debug, Clone)]
 pub struct Tracker {
@@ -239,6 +251,8 @@ pub struct Tracker {
     stance_frames: usize,
     /// The trunk's lean, now and standing, for the pelvis tilt prior.
     trunk: TrunkLean,
+    /// Last tracked frame with a knee bent past [`PUSH_KNEE`].
+    bent_frame: Option<i64>,
 }
 
 impl Tracker {
@@ -265,6 +279,7 @@ impl Tracker {
             refit_wait: 0,
             stance_frames: 0,
             trunk: TrunkLean::default(),
+            bent_frame: None,
         }
     }
 
@@ -293,6 +308,7 @@ impl Tracker {
         self.raised = None;
         self.lengths.clear();
         self.trunk = TrunkLean::default();
+        self.bent_frame = None;
         self.stance_ground = None;
         self.stance_frames = 0;
         self.refit_wait = 0;
@@ -332,9 +348,39 @@ impl Tracker {
             stance_ground: self.stance_ground,
             rising: self.rising(),
             settled: self.settled(),
-            flat: [false; 2],
+            flat: self.standing_flat(),
             pelvis_tilt: self.trunk.pelvis_tilt(),
         }
+    }
+
+    /// Standing quietly on the floor (see [`QUIET_S`]). Seen from above (a camera 1.4 m up),
+    /// a straight leg slides freely along its own axis and a foot can meet the hold on its
+    /// ball by pointing its toes: quietly standing legs rose 5-15 cm on pointed toes, the
+    /// holds relaxed for the rise and the trunk cut raised for the toes let them rise further,
+    /// and they fell back, over and over.
+    fn quiet(&self) -> bool {
+        let (Some(ground), Some(&(last, q))) = (self.stance_ground, self.history.last()) else {
+            return false;
+        };
+        let pushed = self
+            .bent_frame
+            .is_some_and(|b| ((last - b) as f64) * self.frame_interval <= PUSH_S);
+        ground.abs() < FLOOR_LEVEL
+            && self.stance_frames as f64 * self.frame_interval >= QUIET_S
+            && !pushed
+            && Side::BOTH
+                .iter()
+                .all(|&s| q[side_base(s) + KNEE] < QUIET_KNEE)
+    }
+
+    /// Per side: the foot stands flat on the floor (quiet standing, the points around it
+    /// reaching down to the floor): heel and toe are held on it.
+    fn standing_flat(&self) -> [bool; 2] {
+        if !self.quiet() {
+            return [false; 2];
+        }
+        self.feet_lowest
+            .map(|low| low.is_some_and(|l| l.abs() < FLAT_REACH))
     }
 
     /// Whether the lower foot has stood on the support for `settle_s` or longer.
@@ -342,8 +388,12 @@ impl Tracker {
         self.stance_frames as f64 * self.frame_interval >= self.cfg.settle_s
     }
 
-    /// Upward speed of the pelvis between the last two tracked frames, m/s (0 if unknown).
+    /// Upward speed of the pelvis between the last two tracked frames, m/s (0 if unknown, or
+    /// standing quietly on the floor: see [`Self::quiet`]).
     fn rising(&self) -> f64 {
+        if self.quiet() {
+            return 0.0;
+        }
         match self.history.as_slice() {
             [.., (f0, q0), (f1, q1)] => {
                 let dt = (f1 - f0).max(1) as f64 * self.frame_interval;
@@ -639,6 +689,12 @@ impl Tracker {
         }
         if out.tracked {
             self.misses = 0;
+            if Side::BOTH
+                .iter()
+                .any(|&s| q[side_base(s) + KNEE] > PUSH_KNEE)
+            {
+                self.bent_frame = Some(frame);
+            }
             self.history.push((frame, q));
             if self.history.len() > 2 {
                 self.history.remove(0);
@@ -674,12 +730,18 @@ impl Tracker {
         // foot reaching down while the subject still stands on the box
         let ground = support_height(&self.supports, q0[0], q0[2], k0.pelvis_o.y - 0.5 * leg);
         // rising onto the toes (a take-off) lifts the hips by the forefoot's length times the
-        // sine of the plantar flexion, as predicted (plus a little: the prediction lags)
+        // sine of the plantar flexion, as predicted (plus a little: the prediction lags); not
+        // in quiet standing (see `quiet`)
+        let quiet = self.quiet();
         let toes = Side::BOTH
             .map(|s| {
                 let f = &shape.foot[side_index(s)];
                 let pf = (-q0[side_base(s) + ANKLE]).clamp(0.0, 60f64.to_radians());
-                (f.length - f.heel) * pf.sin()
+                if quiet {
+                    0.0
+                } else {
+                    (f.length - f.heel) * pf.sin()
+                }
             })
             .into_iter()
             .fold(0.0, f64::max);
