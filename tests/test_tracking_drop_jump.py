@@ -2,8 +2,8 @@
 
 Femoral rotation is the hardest angle to see in depth: a thigh turns about its own axis with
 little to show for it. Points of the lower trunk, whose shape and lean the pelvis model does
-not follow, pulled the pelvis and read as 2.5-3 deg of hip internal rotation during the
-landing and in the standing after it.
+not follow, pulled the pelvis and read as 2.4-3.3 deg of hip internal rotation during the
+landing and in the standing after it (2.9 deg on average in this trial, now 1.8).
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ pub struct TrackerConfig {
     /// Points higher than the pelvis ellipsoid's centre plus this fraction of its vertical
     /// semi-axis are left out. The ellipsoid's upper half is where the lower trunk begins, whose
     /// shape and lean it does not follow: its points pulled the pelvis (at 0.2, hip internal
-    /// rotation read 2.5-3 deg high on the ground in phantom drop jumps, 1.5-2.3 deg at 0, and
+    /// rotation read 2.4-3.3 deg high on the ground in phantom drop jumps, 1.5-2.3 deg at 0, and
     /// the ankles lagged a push-off by 15 mm on average, 11 mm at 0). At 0, only the lower half
     /// of the pelvis takes points.
     pub trunk_cut: f64,
