@@ -107,6 +107,22 @@ def _nearest_row(t: np.ndarray, time_s: float) -> int:
     return int(np.argmin(np.abs(np.where(np.isfinite(t), t, np.inf) - time_s)))
 
 
+def ground_level(table: Mapping[str, np.ndarray]) -> float | None:
+    """Ground level of the feet: a low percentile (2nd) of the lower ankle joint centre's
+    height over the trial (lab metres), or None with fewer than 10 tracked frames.
+
+    Parameters
+    ----------
+    table : mapping of str to ndarray, each of shape (N,)
+        Kinematics table; uses ``ajc_l_y`` and ``ajc_r_y`` (NaN where untracked).
+    """
+    ajc = [despike(np.asarray(table[f"ajc_{s}_y"], dtype=np.float64)) for s in ("l", "r")]
+    with np.errstate(all="ignore"):
+        foot = np.fmin(*ajc)
+    ok = np.isfinite(foot)
+    return float(np.percentile(foot[ok], 2)) if ok.sum() >= 10 else None
+
+
 def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     """Find IC, peak knee flexion, take-off and second contact of a drop vertical jump.
 
@@ -131,11 +147,11 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         foot = np.fmin(ajc["l"], ajc["r"])
         pelvis = 0.5 * (np.asarray(table["hjc_l_y"]) + np.asarray(table["hjc_r_y"]))
     ok = np.isfinite(foot)
-    if ok.sum() < 10:
+    ground = ground_level(table)
+    if ground is None:
         for k in EVENT_KEYS:
             ev.reasons[k] = "fewer than 10 tracked frames with the feet visible"
         return ev
-    ground = float(np.percentile(foot[ok], 2))
     toe = {
         s: despike(toe_clearance(table, s, float(np.nanpercentile(ajc[s], 2))))
         if np.isfinite(ajc[s]).any()

@@ -183,3 +183,24 @@ def partial_less(
         "not_scored": NOT_SCORED,
         "source": SOURCE,
     }
+
+
+def single_leg_less(reason: str) -> dict[str, Any]:
+    """The LESS of a single-leg landing: not scored (the LESS scores double-leg jump landings:
+    stance width, symmetric contact and both knees), with ``reason`` saying which leg landed.
+
+    Returns
+    -------
+    dict
+        As :func:`partial_less`, with no items and a null score.
+    """
+    return {
+        "partial": True,
+        "note": f"not scored: the LESS scores double-leg jump landings ({reason})",
+        "items": [],
+        "score": None,
+        "max_score": None,
+        "items_scored": 0,
+        "not_scored": {**NOT_SCORED, "all_items": "a single-leg landing"},
+        "source": SOURCE,
+    }

@@ -16,7 +16,8 @@ from kneesight.analysis.events import detect_events
 from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, carries, lowpass_table
 from kneesight.analysis.flags import evaluate_flags, fired
 from kneesight.analysis.guidance import guidance
-from kneesight.analysis.less import partial_less
+from kneesight.analysis.legs import landing_legs, not_landing_reason, without_side
+from kneesight.analysis.less import partial_less, single_leg_less
 from kneesight.analysis.metrics import (
     landing_metrics,
     num,
@@ -108,7 +109,11 @@ def analyze_kinematics(
         filtering["method"] = note
     for k, why in events.reasons.items():
         unmeasured[f"events.{k}"] = why
-    pk = peaks(t, events, unmeasured)
+    # a single-leg landing: the leg held up is left out of the landing's findings
+    legs = landing_legs(raw, events)
+    one_leg = not_landing_reason(legs)
+    landing_t = t if one_leg is None else without_side(t, "l" if legs == ("r",) else "r")
+    pk = peaks(landing_t, events, unmeasured)
 
     st_source: str | None
     if static is not None:
@@ -135,8 +140,17 @@ def analyze_kinematics(
         )
     if st is not None:
         st = {**st, "source": st_source}  # type: ignore[dict-item]
-    metrics = landing_metrics(t, events, pk, st, unmeasured)
-    less = partial_less(t, events, metrics, float(fps))
+    metrics = landing_metrics(landing_t, events, pk, st, unmeasured)
+    if one_leg is None:
+        less = partial_less(t, events, metrics, float(fps))
+    else:
+        less = single_leg_less(one_leg)
+        other = "l" if legs == ("r",) else "r"
+        for path in unmeasured:
+            if f".{other}." in path or path.endswith(f".{other}") or "separation" in path:
+                unmeasured[path] = one_leg
+        for q in metrics["asymmetry"]:
+            unmeasured[f"metrics.asymmetry.{q}"] = one_leg
     checks = evaluate_flags(pk, metrics, sex)
     flags = fired(checks)
     conf = t["confidence"][t["tracked"] > 0.5]
@@ -163,4 +177,9 @@ def analyze_kinematics(
         sex=sex,
         data_quality=quality,
         filtering=filtering,
+        landing={
+            "legs": list(legs),
+            "kind": "single-leg" if one_leg else "double-leg",
+            "note": one_leg,
+        },
     )

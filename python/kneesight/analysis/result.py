@@ -90,6 +90,10 @@ class TrialResult:
     filtering : dict
         The low-pass filter applied to ``table`` (``cutoff_hz`` null when none); see
         :mod:`kneesight.analysis.filtering`.
+    landing : dict
+        ``legs`` that landed (``["l", "r"]``, or one side), ``kind`` ("double-leg" or
+        "single-leg") and a ``note`` saying what a single-leg landing leaves out (else None);
+        see :mod:`kneesight.analysis.legs`.
     """
 
     table: Table
@@ -110,6 +114,9 @@ class TrialResult:
     data_quality: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     filtering: dict[str, Any] = field(default_factory=dict)
+    landing: dict[str, Any] = field(
+        default_factory=lambda: {"legs": ["l", "r"], "kind": "double-leg", "note": None}
+    )
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` content (JSON-serialisable dict)."""
@@ -123,6 +130,7 @@ class TrialResult:
             "calibration": self.calibration,
             "sex": self.sex,
             "events": events,
+            "landing": self.landing,
             "event_details": {
                 "method": self.events.method,
                 "foot_contact_s": self.events.contact_s,

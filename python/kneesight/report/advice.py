@@ -79,10 +79,11 @@ def less_section(less: Any, refs: References) -> str:
     out = []
     if less.get("note"):
         out.append(f'<p class="caption">{escape(str(less["note"]))}</p>')
-    out.append(
-        '<table class="less"><thead><tr><th>Item</th><th class="num">Errors</th>'
-        "<th>Measured</th><th>Criterion</th></tr></thead><tbody>"
-    )
+    if items:
+        out.append(
+            '<table class="less"><thead><tr><th>Item</th><th class="num">Errors</th>'
+            "<th>Measured</th><th>Criterion</th></tr></thead><tbody>"
+        )
     for i in items:
         errors, mx = i.get("errors"), i.get("max")
         score = (
@@ -97,7 +98,8 @@ def less_section(less: Any, refs: References) -> str:
             f"<td>{_less_value(i.get('value'))}</td>"
             f'<td class="src">{escape(str(i.get("criterion") or ""))}</td></tr>'
         )
-    out.append("</tbody></table>")
+    if items:
+        out.append("</tbody></table>")
     if less.get("score") is not None:
         total = f"{fmt_value(less.get('score'))}"
         if less.get("max_score") is not None:

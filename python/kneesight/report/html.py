@@ -81,6 +81,11 @@ def render(trial: Trial) -> str:
         if compare
         else '<p class="na">The analysis reported no per-side peaks to compare.</p>'
     )
+    landing = s.get("landing") if isinstance(s.get("landing"), dict) else {}
+    if landing.get("kind") == "single-leg" and landing.get("note"):
+        compare_html = f'<p class="caption">{escape(str(landing["note"]).capitalize())}.</p>' + (
+            compare_html
+        )
     refs = References()
     flags_html = sections.flags_section(s, refs, bool(trial.tracked.any()))
     checks_html = sections.checks_table(s, refs)
