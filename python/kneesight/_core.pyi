@@ -17,6 +17,7 @@ __all__ = [
     "POSE_PARAMETERS",
     "RecordingError",
     "SubjectSegmenter",
+    "THIGH_OF_STATURE",
     "TRACK_VALUES",
     "TrackingError",
     "__version__",
@@ -33,6 +34,8 @@ __all__ = [
 ]
 
 __version__: str
+THIGH_OF_STATURE: float
+"""Thigh length (hip to knee joint centre) of the model's template, in statures."""
 
 class KneesightError(Exception): ...
 class InputError(KneesightError): ...

@@ -383,6 +383,23 @@ def analyze(
     # and track again with it
     factor = tracker.thigh_length_factor()
     thigh = cal.segment_lengths_m
+    if factor is not None and cal_info.get("stature") == STATURE_FROM_LEGS:
+        # the head out of view, the stature estimated from straight legs is little better than
+        # the model's mean adult: size the whole model from the thigh measured in the trial
+        stature = thigh_stature(0.5 * (thigh["thigh_l"] + thigh["thigh_r"]) * factor)
+        cal_info["stature_from_standing_legs_m"] = cal_info["stature_m"]
+        if st is not None:
+            cal = tracking.calibrate_subject(st, stature_m=stature)
+        else:
+            cal, _ = _calibrate_from_trial(rec, fps, stature)
+        cal_info["stature_m"] = round(float(cal.stature_m), 3)
+        cal_info["stature"] = STATURE_FROM_THIGH
+        tracker = tracking.Tracker(cal)
+        table, dof_sd, status = _track(
+            tracker, rec, progress, info["n_frames"], "tracking (stature from the thigh)"
+        )
+        factor = tracker.thigh_length_factor()
+        thigh = cal.segment_lengths_m
     cal_info["thigh_length_calibrated_m"] = round(0.5 * (thigh["thigh_l"] + thigh["thigh_r"]), 4)
     cal_info["thigh_length_bent_knee_frames"] = tracker.thigh_length_frames
     cal_info["thigh_length_measured_in_trial_m"] = None
@@ -423,6 +440,13 @@ def analyze(
             "estimated from the legs; pass the subject's stature (--stature) for accurate "
             "joint angles"
         )
+    elif cal_info.get("stature") == STATURE_FROM_THIGH:
+        result.warnings.append(
+            f"{cal_info['path']}: the head is out of view in the calibration frames: the "
+            f"stature ({cal_info['stature_m']:.2f} m) and with it the segment lengths were "
+            "scaled from the thigh length measured in the landing; pass the subject's "
+            "stature (--stature) for accurate joint angles"
+        )
     if result.frames["tracked"] == 0:
         result.warnings.append(
             f"{rec}: the skeleton was not tracked in any frame (no person found?): nothing "
@@ -436,8 +460,22 @@ THIGH_REFIT_MIN = 0.01
 calibration's by at least this fraction."""
 
 STATURE_FROM_LEGS = (
-    "estimated from the legs (the head is out of view; within about 10 % on phantoms)"
+    "estimated from the standing legs (the head is out of view; little better than a mean "
+    "adult's 1.75 m)"
 )
+STATURE_FROM_THIGH = (
+    "the thigh length measured in the trial's bent-knee frames divided by the model's thigh "
+    "share of stature (the head is out of view in the calibration frames)"
+)
+
+
+def thigh_stature(thigh_m: float) -> float:
+    """Stature (m) that gives the model a thigh (hip to knee joint centre) ``thigh_m`` long:
+    the model's own, sex-neutral proportions (:data:`kneesight._core.THIGH_OF_STATURE`), so
+    that every segment is scaled alike, within 1.2-2.2 m."""
+    from kneesight import _core
+
+    return float(np.clip(thigh_m / _core.THIGH_OF_STATURE, 1.2, 2.2))
 
 
 def _stature_info(cal: Any, given: float | None) -> dict[str, Any]:

@@ -38,7 +38,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=("female", "male"),
         help="selects the FPPA normal range (without it the wider female range is used)",
     )
-    p.add_argument("--stature", type=float, metavar="METRES", help="standing height (m)")
+    p.add_argument(
+        "--stature",
+        type=float,
+        metavar="METRES",
+        help="standing height (m); needed when the head is out of view (else the model is "
+        "sized from the thigh measured in the landing)",
+    )
     p.add_argument(
         "--filter-hz",
         type=float,

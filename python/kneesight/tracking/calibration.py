@@ -104,12 +104,12 @@ class SubjectCalibration:
         Parameters
         ----------
         factor : float
-            Within 0.8-1.2, e.g. from :meth:`kneesight.tracking.Tracker.thigh_length_factor`.
+            Within 0.75-1.25, e.g. from :meth:`kneesight.tracking.Tracker.thigh_length_factor`.
 
         Raises
         ------
         InputError
-            ``factor`` outside 0.8-1.2.
+            ``factor`` outside 0.75-1.25.
         """
         if not isinstance(factor, int | float) or not np.isfinite(factor):
             raise InputError(f"thigh length factor must be a number, got {factor!r}")

@@ -174,7 +174,7 @@ class Tracker:
         A straight leg in quiet standing hardly shows where the knee lies along it, so the
         calibration keeps the thigh near its anthropometric length (women's and men's
         proportions differ by about 3 cm). The tracker keeps the most flexed frames it tracked
-        (knee flexion >= 40 deg); this refits them for thigh lengths 0.84-1.16 times the
+        (knee flexion >= 40 deg); this refits them for thigh lengths 0.76-1.24 times the
         calibrated one and returns the best factor, or None with fewer than 8 such frames or
         a best length at the end of that range. Apply it with
         :meth:`SubjectCalibration.with_thigh_scale` and track again.

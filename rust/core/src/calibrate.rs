@@ -54,11 +54,11 @@ pub struct SubjectCalibration {
 
 impl SubjectCalibration {
     /// The same calibration with both thighs `factor` times as long (a length measured in a
-    /// trial, see [`crate::thigh_length`]); `factor` must lie within 0.8-1.2.
+    /// trial, see [`crate::thigh_length`]); `factor` must lie within 0.75-1.25.
     pub fn with_thigh_scale(&self, factor: f64) -> Result<SubjectCalibration> {
-        if !(0.8..=1.2).contains(&factor) {
+        if !(0.75..=1.25).contains(&factor) {
             return Err(crate::input_err!(
-                "thigh length factor must lie within 0.8-1.2, got {factor}"
+                "thigh length factor must lie within 0.75-1.25, got {factor}"
             ));
         }
         Ok(SubjectCalibration {
@@ -287,7 +287,8 @@ fn stature_from_legs(pts: &[V3], cam: &V3, stance: &Stance) -> f64 {
         f = fit_shape(&base, &f, &q, &leg, cam, Some(0.2));
         refit(&scaled_shape(&base, &f), &leg, cam, &mut q, stance);
     }
-    let ratio = (0.232 * f[0] + 0.249 * f[1]) / (0.232 + 0.249);
+    let t = crate::shape::THIGH_OF_STATURE;
+    let ratio = (t * f[0] + 0.249 * f[1]) / (t + 0.249);
     (guess * ratio).clamp(1.2, 2.2)
 }
 

@@ -29,6 +29,10 @@ pub const THIGH_CONDYLES: f64 = 0.06;
 /// flexes about half as much as the knee).
 pub const PATELLA_SHARE: f64 = 0.3;
 
+/// Thigh length (hip to knee joint centre) of the template, in statures: between de Leva's
+/// (1996) 0.212 for women and 0.243 for men; the calibration and the trial refine it.
+pub const THIGH_OF_STATURE: f64 = 0.232;
+
 /// Rise of the dorsum over the ankle joint centre above the ankle height, in foot lengths.
 pub const ANKLE_RISE: f64 = 0.095;
 
@@ -109,8 +113,7 @@ impl BodyShape {
         let s = stature / 1.75;
         let m = |v: [f64; 3]| v.map(|x| x * 0.001 * s);
         let thigh = LimbShape {
-            // de Leva (1996): 0.243 H in men, 0.212 H in women; the calibration refines it
-            length: 0.232 * stature,
+            length: THIGH_OF_STATURE * stature,
             cx: m([-14.0, 0.0, -0.5]),
             cz: m([21.0, 8.5, -3.5]),
             ax: m([96.0, 93.0, 49.0]),

@@ -35,7 +35,7 @@ pub const MAX_SAMPLES: usize = 24;
 /// Fewest frames for an estimate.
 pub const MIN_SAMPLES: usize = 8;
 /// Candidate thigh lengths, as factors of the calibrated one.
-const GRID: (f64, f64, usize) = (0.84, 0.02, 17);
+const GRID: (f64, f64, usize) = (0.76, 0.02, 25);
 /// Points per frame used in the refits.
 const POINTS: usize = 700;
 /// Levenberg-Marquardt iterations per refit.
@@ -112,7 +112,7 @@ impl LengthSamples {
     }
 
     /// The factor on the thigh length of `shape` that best explains the kept frames, or `None`
-    /// (too few frames, or the best length at the end of the searched range 0.84-1.16).
+    /// (too few frames, or the best length at the end of the searched range 0.76-1.24).
     pub fn thigh_factor(&self, shape: &BodyShape, cam: &V3, base: &FitConfig) -> Option<f64> {
         if self.samples.len() < MIN_SAMPLES {
             return None;

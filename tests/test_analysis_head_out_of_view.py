@@ -1,0 +1,88 @@
+"""A short athlete close to the camera: the head is out of view on the box, so the stature
+cannot be measured. Standing legs barely show their length: the estimate stays near a mean
+adult's 1.75 m (1.78 m here, for 1.58 m), and with a model that much too big the landing read
+knee flexion 10.8, FPPA 23.6 and hip rotation 8.6 deg RMS off in contact, and raised valgus
+flags on this neutral lander. The thigh measured in the landing now sizes the model (1.61 m:
+2.2, 1.9 and 3.4 deg)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kneesight.analysis.recording import thigh_stature
+from kneesight.cli import main
+from kneesight.phantom import Body, CameraPlacement, ValgusProfile, motions, render_trial
+
+FPS = 60
+BODY = Body(1.58, "female", "slim")
+
+
+@pytest.fixture(scope="module")
+def close_short(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("close")
+    cam = CameraPlacement("d435", (848, 480), FPS, distance=1.6)
+    tr = render_trial(
+        BODY,
+        motions.drop_vertical_jump(valgus=ValgusProfile.neutral(), recovery_s=0.3),
+        cam,
+        d / "dvj.db3",
+        seed=3,
+    )
+    return {"dir": d, "trial": tr.recording, "truth": tr.truth, "events": tr.events}
+
+
+def _rmse(rows: list[dict[str, str]], truth: dict, q: str, contact: np.ndarray) -> float:
+    err = []
+    for s in ("l", "r"):
+        v = np.array([float(r[f"{q}_{s}"]) if r[f"{q}_{s}"] else np.nan for r in rows])
+        err.append(v[contact] - truth[f"{q}_{s}"][contact])
+    e = np.concatenate(err)
+    assert np.isfinite(e).all()
+    return float(np.sqrt(np.mean(e**2)))
+
+
+def test_the_thigh_measured_in_the_landing_sizes_the_model(
+    close_short: dict[str, Any], capsys
+) -> None:
+    out = close_short["dir"] / "out"
+    code = main(["analyze", str(close_short["trial"]), "--out", str(out), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    s = json.loads((out / "summary.json").read_text())
+    cal = s["calibration"]
+    assert cal["stature"].startswith("the thigh length measured in the trial")
+    # the standing legs read a mean adult; the thigh gets within 7 %
+    assert cal["stature_from_standing_legs_m"] > 1.08 * BODY.stature
+    assert abs(cal["stature_m"] - BODY.stature) < 0.07 * BODY.stature, cal
+    assert any("--stature" in w for w in s["warnings"])
+    # a neutral lander: no valgus finding
+    assert not {f["id"] for f in s["flags"]} & {
+        "fppa_above_normal",
+        "hip_internal_rotation_excessive",
+        "left_right_asymmetry",
+    }, s["flags"]
+    for key, t_true in close_short["events"].items():
+        assert s["events"][key] is not None, (key, s["unmeasured"])
+        assert abs(s["events"][key] - t_true) <= 2.0 / FPS + 1e-4, (key, s["events"][key], t_true)
+    with (out / "kinematics.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    truth = close_short["truth"]
+    assert [int(r["frame"]) for r in rows] == [int(f) for f in truth["frame"]]
+    t = truth["time_s"]
+    ev = close_short["events"]
+    contact = (t >= ev["initial_contact_s"]) & (t <= ev["take_off_s"])
+    assert contact.sum() >= 20
+    assert _rmse(rows, truth, "knee_flexion", contact) < 4.0
+    assert _rmse(rows, truth, "hip_internal_rotation", contact) < 6.0
+    assert _rmse(rows, truth, "fppa", contact) < 5.0
+
+
+def test_thigh_stature_uses_the_models_proportions() -> None:
+    from kneesight import _core
+
+    assert thigh_stature(_core.THIGH_OF_STATURE * 1.70) == pytest.approx(1.70)
+    assert thigh_stature(0.1) == 1.2 and thigh_stature(0.9) == 2.2
