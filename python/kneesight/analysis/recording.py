@@ -385,21 +385,27 @@ def analyze(
     thigh = cal.segment_lengths_m
     if factor is not None and cal_info.get("stature") == STATURE_FROM_LEGS:
         # the head out of view, the stature estimated from straight legs is little better than
-        # the model's mean adult: size the whole model from the thigh measured in the trial
-        stature = thigh_stature(0.5 * (thigh["thigh_l"] + thigh["thigh_r"]) * factor)
+        # a mean adult's: size the model from the thigh measured in the trial, twice at most
+        # (a model far off the subject's size measures the thigh less well)
         cal_info["stature_from_standing_legs_m"] = cal_info["stature_m"]
-        if st is not None:
-            cal = tracking.calibrate_subject(st, stature_m=stature)
-        else:
-            cal, _ = _calibrate_from_trial(rec, fps, stature)
-        cal_info["stature_m"] = round(float(cal.stature_m), 3)
-        cal_info["stature"] = STATURE_FROM_THIGH
-        tracker = tracking.Tracker(cal)
-        table, dof_sd, status = _track(
-            tracker, rec, progress, info["n_frames"], "tracking (stature from the thigh)"
-        )
-        factor = tracker.thigh_length_factor()
-        thigh = cal.segment_lengths_m
+        for _ in range(STATURE_UPDATES):
+            if factor is None:
+                break
+            stature = thigh_stature(0.5 * (thigh["thigh_l"] + thigh["thigh_r"]) * factor, sex)
+            if abs(stature / float(cal.stature_m) - 1.0) < STATURE_SETTLED:
+                break
+            if st is not None:
+                cal = tracking.calibrate_subject(st, stature_m=stature)
+            else:
+                cal, _ = _calibrate_from_trial(rec, fps, stature)
+            cal_info["stature_m"] = round(float(cal.stature_m), 3)
+            cal_info["stature"] = STATURE_FROM_THIGH
+            tracker = tracking.Tracker(cal)
+            table, dof_sd, status = _track(
+                tracker, rec, progress, info["n_frames"], "tracking (stature from the thigh)"
+            )
+            factor = tracker.thigh_length_factor()
+            thigh = cal.segment_lengths_m
     cal_info["thigh_length_calibrated_m"] = round(0.5 * (thigh["thigh_l"] + thigh["thigh_r"]), 4)
     cal_info["thigh_length_bent_knee_frames"] = tracker.thigh_length_frames
     cal_info["thigh_length_measured_in_trial_m"] = None
@@ -464,18 +470,26 @@ STATURE_FROM_LEGS = (
     "adult's 1.75 m)"
 )
 STATURE_FROM_THIGH = (
-    "the thigh length measured in the trial's bent-knee frames divided by the model's thigh "
-    "share of stature (the head is out of view in the calibration frames)"
+    "the thigh length measured in the trial's bent-knee frames divided by the thigh's share "
+    "of stature (de Leva 1996; the head is out of view in the calibration frames)"
 )
+STATURE_UPDATES = 2
+"""Most times the stature is taken again from the thigh measured with a model of the last."""
+STATURE_SETTLED = 0.015
+"""A stature from the thigh this close to the model's (relative) is kept."""
 
 
-def thigh_stature(thigh_m: float) -> float:
-    """Stature (m) that gives the model a thigh (hip to knee joint centre) ``thigh_m`` long:
-    the model's own, sex-neutral proportions (:data:`kneesight._core.THIGH_OF_STATURE`), so
-    that every segment is scaled alike, within 1.2-2.2 m."""
-    from kneesight import _core
+def thigh_stature(thigh_m: float, sex: str | None) -> float:
+    """Stature (m) of a subject whose thigh (hip to knee joint centre) is ``thigh_m`` long.
 
-    return float(np.clip(thigh_m / _core.THIGH_OF_STATURE, 1.2, 2.2))
+    The thigh's share of stature of de Leva's (1996) mean adult of ``sex`` (0.212 in women,
+    0.243 in men; their mean when ``sex`` is None), within 1.2-2.2 m.
+    """
+    from kneesight.phantom.anthropometry import segment_ratio
+
+    sexes = (sex,) if sex in ("female", "male") else ("female", "male")
+    share = float(np.mean([segment_ratio("thigh", x) for x in sexes]))
+    return float(np.clip(thigh_m / share, 1.2, 2.2))
 
 
 def _stature_info(cal: Any, given: float | None) -> dict[str, Any]:
