@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from kneesight.analysis.events import detect_events
+from kneesight.analysis.events import EVENT_KEYS, Events, detect_events
 from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, carries, lowpass_table
 from kneesight.analysis.flags import evaluate_flags, fired
 from kneesight.analysis.guidance import guidance
@@ -109,6 +109,7 @@ def analyze_kinematics(
         filtering["method"] = note
     for k, why in events.reasons.items():
         unmeasured[f"events.{k}"] = why
+    gap_notes = events_at_gaps(raw, events, float(fps))
     # a single-leg landing: the leg held up is left out of the landing's findings
     legs = landing_legs(raw, events)
     one_leg = not_landing_reason(legs)
@@ -161,7 +162,7 @@ def analyze_kinematics(
     cal = dict(calibration_info or {"source": "kinematics table given directly"})
     if static is None and "static_alignment" not in cal:
         cal["static_alignment"] = st_source or "none: no quiet standing found in the trial"
-    return TrialResult(
+    result = TrialResult(
         table=t,
         fps=float(fps),
         events=events,
@@ -183,3 +184,49 @@ def analyze_kinematics(
             "note": one_leg,
         },
     )
+    result.warnings.extend(gap_notes)
+    return result
+
+
+GAP_REACH_S = 0.1
+"""An event this close to a gap of dropped frames (s) is noted: the touch-down and take-off
+fits span about this much either side of the event, and a gap there can move it by several
+frames."""
+
+
+def events_at_gaps(table: Mapping[str, np.ndarray], events: Events, fps: float) -> list[str]:
+    """Notes for the events placed next to dropped frames, where they cannot be timed to a
+    frame: the event may lie anywhere in the gap.
+
+    Parameters
+    ----------
+    table : mapping of str to ndarray, each of shape (N,)
+        Kinematics table (``time_s``, seconds; dropped frames are missing rows).
+    events : Events
+    fps : float
+        Frame rate, Hz.
+
+    Returns
+    -------
+    list of str
+        One note per event within :data:`GAP_REACH_S` of a gap of dropped frames.
+    """
+    t = np.asarray(table["time_s"], dtype=np.float64)
+    notes = []
+    for key in EVENT_KEYS:
+        v = events.times.get(key)
+        if v is None or t.size < 2:
+            continue
+        near = np.flatnonzero(np.abs(t - v) <= GAP_REACH_S)
+        if near.size == 0:
+            continue
+        # the steps between recorded frames that reach into the window
+        steps = np.diff(t[max(near[0] - 1, 0) : near[-1] + 2])
+        missing = int(round(float(np.max(steps)) * fps)) - 1 if steps.size else 0
+        if missing >= 1:
+            name = key.removesuffix("_s").replace("_", " ")
+            notes.append(
+                f"{name} at {v:.3f} s lies next to {missing} dropped frame(s): it may lie "
+                f"anywhere in that gap ({missing / fps:.3f} s); it cannot be timed to a frame"
+            )
+    return notes
