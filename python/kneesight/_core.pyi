@@ -17,7 +17,6 @@ __all__ = [
     "POSE_PARAMETERS",
     "RecordingError",
     "SubjectSegmenter",
-    "THIGH_OF_STATURE",
     "TRACK_VALUES",
     "TrackingError",
     "__version__",
@@ -34,8 +33,6 @@ __all__ = [
 ]
 
 __version__: str
-THIGH_OF_STATURE: float
-"""Thigh length (hip to knee joint centre) of the model's template, in statures."""
 
 class KneesightError(Exception): ...
 class InputError(KneesightError): ...

@@ -113,7 +113,8 @@ def analyze_kinematics(
     # a single-leg landing: the leg held up is left out of the landing's findings
     legs = landing_legs(raw, events)
     one_leg = not_landing_reason(legs)
-    landing_t = t if one_leg is None else without_side(t, "l" if legs == ("r",) else "r")
+    raised = next((s for s in ("l", "r") if s not in legs), None)
+    landing_t = t if raised is None else without_side(t, raised)
     pk = peaks(landing_t, events, unmeasured)
 
     st_source: str | None
@@ -142,13 +143,12 @@ def analyze_kinematics(
     if st is not None:
         st = {**st, "source": st_source}  # type: ignore[dict-item]
     metrics = landing_metrics(landing_t, events, pk, st, unmeasured)
-    if one_leg is None:
+    if raised is None or one_leg is None:
         less = partial_less(t, events, metrics, float(fps))
     else:
         less = single_leg_less(one_leg)
-        other = "l" if legs == ("r",) else "r"
         for path in unmeasured:
-            if f".{other}." in path or path.endswith(f".{other}") or "separation" in path:
+            if f".{raised}." in path or path.endswith(f".{raised}") or "separation" in path:
                 unmeasured[path] = one_leg
         for q in metrics["asymmetry"]:
             unmeasured[f"metrics.asymmetry.{q}"] = one_leg

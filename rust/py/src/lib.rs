@@ -14,7 +14,6 @@ mod tracker;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("THIGH_OF_STATURE", kneesight_core::shape::THIGH_OF_STATURE)?;
     errors::register(m)?;
     camera::register(m)?;
     angles::register(m)?;
