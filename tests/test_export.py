@@ -211,6 +211,7 @@ def test_cli_export_and_summarize(tmp_path, capsys):
     a = write_trial_dir(tmp_path / "a")
     s = synthetic_summary()
     s["flags"] = []
+    s["landing"] = {"legs": ["r"], "kind": "single-leg", "note": "single-leg landing"}
     b = write_trial_dir(tmp_path / "b", summary=s)
     assert main(["export", str(a), "--format", "c3d", "--format", "mot,trc"]) == 0
     assert (a / "a.c3d").is_file() and (a / "a.mot").is_file() and (a / "a.trc").is_file()
@@ -230,6 +231,13 @@ def test_cli_export_and_summarize(tmp_path, capsys):
     assert float(rows[0]["metrics.initial_contact.knee_flexion"]) == 20.0
     assert rows[1]["flags"] == "fppa_high" and rows[3]["flag_count"] == "0"
     assert rows[0]["frames_dropped"] == "2"
+    # which legs landed: unknown for a summary without it, the raised leg of a single-leg landing
+    assert [(r["landing"], r["landed"]) for r in rows] == [
+        ("", ""),
+        ("", ""),
+        ("single-leg", "0"),
+        ("single-leg", "1"),
+    ]
     assert main(["summarize", str(a), "--out", str(out)]) == 1
     assert "exists" in capsys.readouterr().err
     assert main(["summarize", str(a), "--out", str(out), "--overwrite"]) == 0

@@ -26,11 +26,15 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "frames_tracked",
     "frames_dropped",
     *EVENT_KEYS,
+    "landing",
+    "landed",
     "flag_count",
     "flags",
 )
 """Leading columns; the metrics follow as ``<section>.<path>`` columns (union over trials):
-numbers, booleans and nulls of ``peaks``, ``metrics`` and ``less``, this side's or unsided."""
+numbers, booleans and nulls of ``peaks``, ``metrics`` and ``less``, this side's or unsided.
+``landing`` is the trial's kind (double-leg or single-leg) and ``landed`` 1 or 0 for this side
+(empty for summaries written before they were recorded)."""
 
 
 def _text(v: Any) -> str:
@@ -67,6 +71,8 @@ def trial_rows(directory: Path, summary: dict[str, Any]) -> list[dict[str, str]]
     """The rows (one per side) of one trial's summary."""
     frames = as_dict(summary.get("frames"))
     events = as_dict(summary.get("events"))
+    landing = as_dict(summary.get("landing"))
+    legs = landing.get("legs")
     items = [(s, it) for s in METRIC_SECTIONS for it in flatten(summary.get(s))]
     rows = []
     for side in SIDES:
@@ -82,6 +88,8 @@ def trial_rows(directory: Path, summary: dict[str, Any]) -> list[dict[str, str]]
             "frames_tracked": _text(frames.get("tracked")),
             "frames_dropped": _text(frames.get("dropped")),
             **{k: _text(events.get(k)) for k in EVENT_KEYS},
+            "landing": _text(landing.get("kind")),
+            "landed": ("1" if side in legs else "0") if isinstance(legs, list) else "",
             "flag_count": str(len(flags)),
             "flags": ";".join(flags),
         }
