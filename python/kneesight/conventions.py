@@ -29,6 +29,9 @@ from __future__ import annotations
 SIDES: tuple[str, str] = ("l", "r")
 """Side suffixes, left then right."""
 
+SIDE_NAMES: dict[str, str] = {"l": "left", "r": "right"}
+"""Each side's name in words (summaries, notes)."""
+
 ANGLES: tuple[str, ...] = (
     "hip_flexion",
     "hip_adduction",

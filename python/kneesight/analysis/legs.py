@@ -16,13 +16,11 @@ import numpy as np
 
 from kneesight.analysis.events import LOW_M, Events, ground_level
 from kneesight.analysis.metrics import landing_slice
-from kneesight.conventions import SIDES, side_columns
+from kneesight.conventions import SIDE_NAMES, SIDES, side_columns
 
 ON_GROUND_SHARE = 0.25
 """A leg lands when its ankle is within ``LOW_M`` of the ground in this share of the tracked
 frames of the landing (the ankle rises off it only at the end, onto the toes for take-off)."""
-
-SIDE_NAMES: dict[str, str] = {"l": "left", "r": "right"}
 
 
 def landing_legs(table: Mapping[str, np.ndarray], events: Events) -> tuple[str, ...]:

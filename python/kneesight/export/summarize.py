@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kneesight.conventions import SIDES
+from kneesight.conventions import SIDE_NAMES, SIDES
 from kneesight.errors import InputError
 from kneesight.export.flatten import flatten
 from kneesight.export.paths import check_writable
-from kneesight.export.tables import METRIC_SECTIONS, SIDE_NAMES
+from kneesight.export.tables import METRIC_SECTIONS
 from kneesight.export.trialdir import EVENT_KEYS, SUMMARY_FILE, as_dict, read_summary
 
 LEAD_COLUMNS: tuple[str, ...] = (

@@ -28,6 +28,7 @@ from kneesight.conventions import (
     KINEMATICS_COLUMNS,
     QUALITY_COLUMNS,
     SCALARS,
+    SIDE_NAMES,
     SIDES,
     joint_centre_columns,
 )
@@ -37,8 +38,6 @@ from kneesight.export.trialdir import Trial
 
 METRIC_SECTIONS: tuple[str, ...] = ("peaks", "metrics", "less")
 """Sections of ``summary.json`` flattened into the metrics table."""
-
-SIDE_NAMES = {"l": "left", "r": "right"}
 
 
 def column_units(name: str) -> str:
