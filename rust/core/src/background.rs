@@ -8,6 +8,7 @@
 
 use nalgebra::Vector3;
 
+use crate::box_sides::side_faces;
 use crate::camera::RayTable;
 use crate::error::{Error, Result};
 use crate::fit_terms::Support;
@@ -25,6 +26,27 @@ pub enum PatchKind {
     Horizontal,
     /// Anything else large and planar (ramps, slanted boards).
     Slanted,
+    /// A box's side face, found from its front face (see [`crate::box_sides`]): vertical, but
+    /// not a support of its own (the front is).
+    Side,
+}
+
+impl PatchKind {
+    /// Vertical: a wall, a box's front or side face.
+    pub fn is_vertical(self) -> bool {
+        matches!(self, PatchKind::Vertical | PatchKind::Side)
+    }
+}
+
+/// Where a point lies relative to a background patch (see [`Patch::cover`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cover {
+    /// Neither on nor behind the patch.
+    No,
+    /// Within the depth noise of its plane.
+    Band,
+    /// Behind it, beyond the noise: hidden by it (inside a box).
+    Behind,
 }
 
 /// A bounded planar patch of the static scene, in the lab frame.
@@ -48,14 +70,23 @@ impl Patch {
     /// `behind` metres), within `tol` of its plane and `margin` of its extent.
     #[inline]
     pub fn covers(&self, p: &Vector3<f64>, tol: f64, margin: f64, behind: f64) -> bool {
+        self.cover(p, tol, margin, behind) != Cover::No
+    }
+
+    /// Where a lab point lies relative to the patch: in its noise band (within `tol` of the
+    /// plane), behind it (up to `behind` metres, the side away from the camera), both within
+    /// `margin` of its extent, or neither. Behind a vertical face only what is below its top
+    /// edge counts: above it stand the feet of someone on the box.
+    #[inline]
+    pub fn cover(&self, p: &Vector3<f64>, tol: f64, margin: f64, behind: f64) -> Cover {
         let d = self.plane.distance(p);
         if d > tol || d < -behind {
-            return false;
+            return Cover::No;
         }
         let q = p - self.origin;
         let (a, b) = (q.dot(&self.axis_u), q.dot(&self.axis_v));
         let (mut lo, mut hi) = (self.v_range.0 - margin, self.v_range.1 + margin);
-        if d < -tol && self.kind == PatchKind::Vertical {
+        if d < -tol && self.kind.is_vertical() {
             // behind a face only what is below its top edge is hidden by it: above it stand
             // the feet of someone on the box
             if self.axis_v.y > 0.9 {
@@ -64,7 +95,15 @@ impl Patch {
                 lo = self.v_range.0;
             }
         }
-        a >= self.u_range.0 - margin && a <= self.u_range.1 + margin && b >= lo && b <= hi
+        // behind it, only within its extent: beside a box (its edges trimmed from the data)
+        // may stand a leg
+        let m = if d < -tol { 0.0 } else { margin };
+        let inside = a >= self.u_range.0 - m && a <= self.u_range.1 + m && b >= lo && b <= hi;
+        match (inside, d < -tol) {
+            (false, _) => Cover::No,
+            (true, false) => Cover::Band,
+            (true, true) => Cover::Behind,
+        }
     }
 
     /// Area of the extent rectangle, m^2.
@@ -157,7 +196,8 @@ impl Background {
 
     /// Support surfaces: horizontal patches (box tops), and the tops of box-like vertical
     /// faces (standing on the floor, 0.1-1 m high), extruded 0.6 m behind the face: from a
-    /// camera at hip height the top of a box the subject stands on is barely visible.
+    /// camera at hip height the top of a box the subject stands on is barely visible. A box's
+    /// side faces ([`PatchKind::Side`]) add none: its front stands for it.
     pub fn supports(&self) -> Vec<Support> {
         let mut out: Vec<(Support, &Patch)> = Vec::new();
         for p in &self.patches {
@@ -340,6 +380,12 @@ pub fn learn_background(
         }
         pool = without(&pool, &is_in);
     }
+    // the side faces of the boxes, seen edge-on from a camera off to one side
+    let sides: Vec<Patch> = patches
+        .iter()
+        .flat_map(|f| side_faces(f, &pts, &ranges, &floor, &noise, &eye))
+        .collect();
+    patches.extend(sides);
     Ok(Background {
         floor,
         patches,

@@ -79,6 +79,7 @@ pub fn to_fields(c: &SubjectCalibration) -> Fields {
             PatchKind::Vertical => 0.0,
             PatchKind::Horizontal => 1.0,
             PatchKind::Slanted => 2.0,
+            PatchKind::Side => 3.0,
         });
     }
     put("background_patches", patches);
@@ -220,6 +221,7 @@ pub fn from_fields(m: &Fields) -> Result<SubjectCalibration> {
             0 => PatchKind::Vertical,
             1 => PatchKind::Horizontal,
             2 => PatchKind::Slanted,
+            3 => PatchKind::Side,
             k => {
                 return Err(Error::Calibration(format!(
                     "field \"background_patches\": unknown patch kind {k}"

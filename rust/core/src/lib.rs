@@ -5,6 +5,7 @@
 
 pub mod angles;
 pub mod background;
+mod box_sides;
 pub mod calibrate;
 pub mod calibration_fields;
 pub mod camera;

@@ -425,6 +425,6 @@ fn looks_built(p: &Patch, occupied: f64, fill: f64, ctx: &Context) -> bool {
             let on_floor = floor.distance(&bottom) < hidden + 0.08;
             on_floor && w >= 0.25 && w >= 0.6 * h && occupied >= 0.04 && fill >= 0.5
         }
-        PatchKind::Slanted => false,
+        PatchKind::Slanted | PatchKind::Side => false,
     }
 }

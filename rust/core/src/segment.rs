@@ -8,7 +8,7 @@
 
 use nalgebra::{Matrix3, Vector3};
 
-pub use crate::background::{learn_background, Background, Patch, PatchKind, SegmentParams};
+pub use crate::background::{learn_background, Background, Cover, Patch, PatchKind, SegmentParams};
 use crate::camera::{check_scale, Intrinsics, RayTable};
 use crate::error::Result;
 use crate::input_err;
@@ -144,18 +144,25 @@ struct Blob {
     max: [f32; 3],
 }
 
-/// The points within `radius` of the segment from `a` to `b` (lab frame, metres).
+/// The points within `radius` of the segment from `a` to `b`, and no lower than `min_y` (lab
+/// frame, metres).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Capsule {
     pub a: Vector3<f32>,
     pub b: Vector3<f32>,
     pub radius: f32,
+    /// Lab height below which nothing is inside (`f32::NEG_INFINITY`: no cut). A foot's
+    /// capsule reaches below its sole; what lies there is not the foot.
+    pub min_y: f32,
 }
 
 impl Capsule {
     /// Whether `p` lies inside.
     #[inline]
     pub fn contains(&self, p: &Vector3<f32>) -> bool {
+        if p.y < self.min_y {
+            return false;
+        }
         let ab = self.b - self.a;
         let t = ((p - self.a).dot(&ab) / ab.norm_squared().max(1e-12)).clamp(0.0, 1.0);
         (p - (self.a + ab * t)).norm_squared() <= self.radius * self.radius
@@ -310,9 +317,15 @@ fn label_region(
                 let pd = pl.cast::<f64>();
                 let tol = bg.noise.tol(z as f64, p.patch_sigmas, p.patch_min);
                 let limb = || limbs.iter().any(|c| c.contains(&pl));
+                // a limb passing by a face may lie in its noise band, but never inside the box
+                // behind it (below its top, beyond the noise): a limb prediction reaching into
+                // the box does not take the face's points for the subject
                 if bg.patches.iter().any(|pa| {
-                    pa.covers(&pd, tol, p.patch_margin, p.patch_behind)
-                        && (pa.kind != PatchKind::Vertical || !limb())
+                    match pa.cover(&pd, tol, p.patch_margin, p.patch_behind) {
+                        Cover::No => false,
+                        Cover::Behind => true,
+                        Cover::Band => !pa.kind.is_vertical() || !limb(),
+                    }
                 }) {
                     continue;
                 }

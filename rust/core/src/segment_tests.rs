@@ -415,6 +415,7 @@ fn predicted_feet_stepping_off_the_box_are_not_taken_for_its_face() {
             a: v(px - 0.05, py + 0.035, z),
             b: v(px + 0.19, py + 0.035, z),
             radius: 0.07,
+            min_y: f32::NEG_INFINITY,
         });
     }
     segment_subject(
@@ -434,4 +435,63 @@ fn predicted_feet_stepping_off_the_box_are_not_taken_for_its_face() {
         "{box_kept} box points kept of {} ({box_without} without the prediction)",
         out.pixels.len()
     );
+}
+
+#[test]
+fn a_box_seen_from_the_side_is_not_taken_for_the_legs_on_it() {
+    // a camera yawed 25 deg sees the box's side face (z = 0.3) almost edge-on; the background
+    // is learnt from one frame of the athlete standing on the box, as a trial's first frame
+    let cam = Camera::front(25.0);
+    let rays = RayTable::new(&cam.intrinsics).unwrap();
+    let on_box = Scene::person_at(-0.75, 0.31);
+    let first = cam.render(&on_box, D435, 300).depth;
+    let bg = learn_background(&[first.as_slice()], 0.001, &rays, &cam.lab).unwrap();
+    let side = |p: &Patch| {
+        p.kind == PatchKind::Side && p.plane.distance(&Vector3::new(-0.6, 0.15, 0.3)).abs() < 0.03
+    };
+    assert!(bg.patches.iter().any(side), "{:#?}", bg.patches);
+    assert!(
+        bg.supports().iter().all(|s| (s.y - 0.31).abs() < 0.03),
+        "a side face is no support of its own: {:?}",
+        bg.supports()
+    );
+    // a later frame, with the tracker's prediction of the shanks and feet fallen into the box
+    // (a fit that followed box points down): the box's points must not join the subject
+    let r = cam.render(&on_box, D435, 301);
+    let bounds = find_subject(&r.depth, 0.001, &rays, &cam.lab, &bg)
+        .unwrap()
+        .expect("the person is found");
+    let roi = roi_from_bounds(&bounds, &cam.lab, &cam.intrinsics, 2).unwrap();
+    let mut out = SubjectPoints::new();
+    let v = |x: f64, y: f64, z: f64| Vector3::new(x as f32, y as f32, z as f32);
+    for z in [-0.11, 0.11] {
+        out.limbs.push(Capsule {
+            a: v(-0.65, 0.5, z),
+            b: v(-0.65, 0.1, z),
+            radius: 0.09,
+            min_y: f32::NEG_INFINITY,
+        });
+        out.limbs.push(Capsule {
+            a: v(-0.7, 0.08, z),
+            b: v(-0.45, 0.08, z),
+            radius: 0.08,
+            min_y: f32::NEG_INFINITY,
+        });
+    }
+    segment_subject(
+        &r.depth, 0.001, &rays, &cam.lab, &bg, &roi, &bounds, &mut out,
+    )
+    .unwrap();
+    let box_kept = out
+        .pixels
+        .iter()
+        .filter(|&&p| r.parts[p as usize] == Part::Box)
+        .count();
+    assert!(
+        box_kept * 200 < out.pixels.len(),
+        "{box_kept} box points kept of {}",
+        out.pixels.len()
+    );
+    let (recall, _) = rates(&r, &roi, &out, 848);
+    assert!(recall > 0.95, "person recall {recall}");
 }

@@ -41,6 +41,8 @@ const RAISED_FOOTPRINT: [f64; 3] = [0.5, 0.2, 0.4];
 const RAISED_BELOW: f64 = 0.03;
 /// Room around the predicted shanks and feet for the prediction's error, m.
 const LIMB_MARGIN: f64 = 0.02;
+/// How far below the predicted sole the limb capsules reach, m (the prediction's error).
+const LIMB_BELOW_SOLE: f64 = 0.03;
 /// Beyond the predicted foot's capsule, how far its lowest points are looked for, m.
 const FOOT_SEARCH: f64 = 0.05;
 /// Fewest points around a foot for their lowest to count.
@@ -499,7 +501,9 @@ impl Tracker {
             Some(q) => {
                 // the predicted pose bounds the region and says where the legs will be
                 let k = Kinematics::new(&q, &self.cal.shape);
-                self.pts.limbs.extend(limb_capsules(&k, &self.cal.shape));
+                self.pts
+                    .limbs
+                    .extend(limb_capsules(&k, &self.cal.shape, &self.supports));
                 (Some(q), self.model_bounds(&k))
             }
             None => {
@@ -604,10 +608,11 @@ impl Tracker {
         self.lowest = Some(low);
         // the lowest points around each predicted foot: stepping off a box, the foot still on
         // it keeps it under it while the other reaches below
-        let caps = limb_capsules(&k0, &self.cal.shape);
+        let caps = limb_capsules(&k0, &self.cal.shape, &self.supports);
         self.feet_lowest = [caps[1], caps[3]].map(|c| {
             let wide = Capsule {
                 radius: c.radius + FOOT_SEARCH as f32,
+                min_y: f32::NEG_INFINITY,
                 ..c
             };
             let mut heights: Vec<f64> = points
@@ -984,8 +989,9 @@ impl Tracker {
 
 /// Capsules around the shanks and feet of a pose (see [`SubjectPoints::limbs`]): each
 /// segment's widest section and [`LIMB_MARGIN`] around its axis (the foot's: its mid-height
-/// line).
-fn limb_capsules(k: &Kinematics, shape: &BodyShape) -> [Capsule; 4] {
+/// line), cut at the top of a support (`supports`) under the ankle, elsewhere
+/// [`LIMB_BELOW_SOLE`] below the lowest corner of the side's sole.
+fn limb_capsules(k: &Kinematics, shape: &BodyShape, supports: &[Support]) -> [Capsule; 4] {
     let side = |i: usize| {
         let sh = &shape.shank[i];
         let widest = sh.ax.iter().chain(&sh.az).fold(0.0f64, |m, &v| m.max(v));
@@ -993,16 +999,36 @@ fn limb_capsules(k: &Kinematics, shape: &BodyShape) -> [Capsule; 4] {
         let mid = -0.5 * f.ankle_height;
         let heel = k.ajc[i] + k.r_foot[i] * V3::new(-f.heel, mid, 0.0);
         let toe = k.ajc[i] + k.r_foot[i] * V3::new(f.length - f.heel, mid, 0.0);
+        // a foot standing at a box's front edge: its capsule reaches below the box top, into
+        // the face's noise band; the face's points taken for the foot pulled the fit down into
+        // the box, and the capsule with it, a little more every frame. Over a box (the ankle
+        // inside its footprint) nothing below its top is the foot, however low the prediction
+        // has sunk; stepping off, the foot leaves the footprint before it goes down
+        let top = support_height(supports, k.ajc[i].x, k.ajc[i].z, f64::INFINITY);
+        let min_y = if top > FLOOR_LEVEL {
+            top
+        } else {
+            let sole = [(-f.heel, f.width[0]), (f.length - f.heel, f.width[1])]
+                .iter()
+                .flat_map(|&(x, w)| {
+                    [-0.5, 0.5]
+                        .map(|s| (k.ajc[i] + k.r_foot[i] * V3::new(x, -f.ankle_height, s * w)).y)
+                })
+                .fold(f64::INFINITY, f64::min);
+            sole - LIMB_BELOW_SOLE
+        } as f32;
         [
             Capsule {
                 a: k.kjc[i].cast::<f32>(),
                 b: k.ajc[i].cast::<f32>(),
                 radius: (widest + LIMB_MARGIN) as f32,
+                min_y,
             },
             Capsule {
                 a: heel.cast::<f32>(),
                 b: toe.cast::<f32>(),
                 radius: (0.5 * f.ankle_height.max(f.width[1]) + LIMB_MARGIN) as f32,
+                min_y,
             },
         ]
     };
@@ -1047,6 +1073,46 @@ fn raised_support(pts: &[[f32; 3]], stature: f64, supports: &[Support]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limb_capsules_stop_at_the_top_of_the_box_the_feet_stand_on() {
+        use crate::model::{standing_height, standing_pose};
+        let shape = BodyShape::from_stature(1.75);
+        let top = 0.31;
+        let boxed = [Support {
+            y: top,
+            x: (-1.2, -0.6),
+            z: (-0.3, 0.3),
+        }];
+        let h = standing_height(&shape, Side::Left);
+        // standing on the box, and sunk 5 cm into it (a fit pulled down by the face's points):
+        // nothing below the top is a limb
+        for sink in [0.0, 0.05] {
+            let q = standing_pose([-0.8, top + h - sink, 0.0], 0.0, 0.03);
+            let caps = limb_capsules(&Kinematics::new(&q, &shape), &shape, &boxed);
+            let face = Vector3::new(-0.62f32, (top - 0.02) as f32, 0.09);
+            assert!(caps
+                .iter()
+                .all(|c| c.min_y == top as f32 && !c.contains(&face)));
+            let above = Vector3::new(-0.7f32, (top + 0.03) as f32, 0.09);
+            assert!(
+                caps.iter().any(|c| c.contains(&above)),
+                "sink {sink}: {caps:?}"
+            );
+        }
+        // stepping off in front of the box, 12 cm down: the capsules reach 3 cm below the sole
+        let q = standing_pose([-0.45, top + h - 0.12, 0.0], 0.0, 0.03);
+        let caps = limb_capsules(&Kinematics::new(&q, &shape), &shape, &boxed);
+        let sole = top - 0.12;
+        for c in caps {
+            assert!(
+                (c.min_y as f64 - (sole - LIMB_BELOW_SOLE)).abs() < 0.01,
+                "{c:?}"
+            );
+        }
+        let foot = Vector3::new(-0.4f32, (sole + 0.01) as f32, 0.09);
+        assert!(caps.iter().any(|c| c.contains(&foot)));
+    }
 
     /// A column of points from `y0` to `y0 + height` at (x, z).
     fn column(x: f32, z: f32, y0: f32, height: f32) -> Vec<[f32; 3]> {

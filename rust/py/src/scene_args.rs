@@ -169,6 +169,7 @@ pub(super) fn kind_name(k: PatchKind) -> &'static str {
         PatchKind::Vertical => "vertical",
         PatchKind::Horizontal => "horizontal",
         PatchKind::Slanted => "slanted",
+        PatchKind::Side => "side",
     }
 }
 
