@@ -4,7 +4,9 @@
 //! Patches are found by sequential RANSAC on the per-pixel median of a few frames, split into
 //! connected pieces, and accepted only when they look like built structure rather than a
 //! person: horizontal tops above the floor, vertical faces standing on the floor and wider
-//! than tall, or anything planar larger than 1.2 m^2.
+//! than tall, or anything planar larger than 1.2 m^2. The side faces of a box, seen edge-on
+//! from a camera set off to one side, are then looked for at its front face's edges
+//! ([`crate::box_sides`]).
 
 use nalgebra::Vector3;
 
