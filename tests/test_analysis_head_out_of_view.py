@@ -2,8 +2,8 @@
 cannot be measured. Standing legs barely show their length: the estimate stays near a mean
 adult's 1.75 m (1.78 m here, for 1.58 m), and with a model that much too big the landing read
 knee flexion 10.8, FPPA 23.6 and hip rotation 8.6 deg RMS off in contact, and raised valgus
-flags on this neutral lander. The thigh measured in the landing now sizes the model (1.53 m:
-1.0, 2.4 and 1.6 deg)."""
+flags on this neutral lander. The thigh and shank measured in the landing now size the model
+(by their share of stature, which differs little between women and men)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kneesight.analysis.recording import thigh_stature
+from kneesight.analysis.recording import leg_stature, thigh_stature
 from kneesight.cli import main
 from kneesight.phantom import Body, CameraPlacement, ValgusProfile, motions, render_trial
 
@@ -46,7 +46,7 @@ def _rmse(rows: list[dict[str, str]], truth: dict, q: str, contact: np.ndarray) 
     return float(np.sqrt(np.mean(e**2)))
 
 
-def test_the_thigh_measured_in_the_landing_sizes_the_model(
+def test_the_legs_measured_in_the_landing_size_the_model(
     close_short: dict[str, Any], capsys
 ) -> None:
     out = close_short["dir"] / "out"
@@ -54,8 +54,9 @@ def test_the_thigh_measured_in_the_landing_sizes_the_model(
     assert code == 0, capsys.readouterr().err
     s = json.loads((out / "summary.json").read_text())
     cal = s["calibration"]
-    assert cal["stature"].startswith("the thigh length measured in the trial")
-    # the standing legs read a mean adult; the thigh gets within 5 % (-3 % measured)
+    assert cal["stature"].startswith("the thigh and shank lengths measured in the trial")
+    assert cal["shank_length_measured_in_trial_m"] > 0
+    # the standing legs read a mean adult; the legs measured get within 5 %
     assert cal["stature_from_standing_legs_m"] > 1.08 * BODY.stature
     assert abs(cal["stature_m"] - BODY.stature) < 0.05 * BODY.stature, cal
     assert any("--stature" in w for w in s["warnings"])
@@ -87,3 +88,16 @@ def test_thigh_stature_uses_the_published_share() -> None:
     assert thigh_stature(0.4222, "male") == pytest.approx(1.741)
     assert thigh_stature(0.39, "male") < thigh_stature(0.39, None) < thigh_stature(0.39, "female")
     assert thigh_stature(0.1, None) == 1.2 and thigh_stature(0.9, "male") == 2.2
+
+
+def test_leg_stature_uses_the_published_shares_and_barely_depends_on_sex() -> None:
+    # de Leva (1996): thigh and shank 368.5 + 432.3 mm of 1735 mm in women, 422.2 + 434.0 of
+    # 1741 in men
+    assert leg_stature(0.3685, 0.4323, "female") == pytest.approx(1.735)
+    assert leg_stature(0.4222, 0.4340, "male") == pytest.approx(1.741)
+    # without the sex, a man's legs read 3 % tall and a woman's 3 % short (the thigh alone:
+    # 7 %)
+    assert leg_stature(0.4222, 0.4340, None) / 1.741 == pytest.approx(1.032, abs=0.003)
+    assert leg_stature(0.3685, 0.4323, None) / 1.735 == pytest.approx(0.969, abs=0.003)
+    assert thigh_stature(0.4222, None) / 1.741 > 1.06
+    assert leg_stature(0.1, 0.1, None) == 1.2 and leg_stature(0.6, 0.6, "male") == 2.2

@@ -187,6 +187,33 @@ class Tracker:
         f = self._core.thigh_length_factor()
         return None if f is None else float(f)
 
+    def shank_length_factor(self, thigh_factor: float = 1.0) -> float | None:
+        """The factor on the calibrated shank length that the trial's bent-knee frames
+        support, with the thighs ``thigh_factor`` times their calibrated length.
+
+        As :meth:`thigh_length_factor`, for the shank (knee to ankle joint centre): measure the
+        thigh first and pass its factor; with the knee bent, the knee's place fixes the thigh,
+        and the shank reaches from there to the foot on the floor.
+
+        Parameters
+        ----------
+        thigh_factor : float
+            Factor on the calibrated thigh length, 0.75-1.25.
+
+        Returns
+        -------
+        float or None
+            Dimensionless factor, or None with fewer than 8 bent-knee frames or a best length
+            at the end of the searched range (0.76-1.24).
+
+        Raises
+        ------
+        InputError
+            ``thigh_factor`` outside 0.75-1.25.
+        """
+        f = self._core.shank_length_factor(float(thigh_factor))
+        return None if f is None else float(f)
+
     @property
     def thigh_length_frames(self) -> int:
         """Bent-knee frames kept so far for :meth:`thigh_length_factor`."""

@@ -328,6 +328,18 @@ impl Tracker {
             .thigh_factor(&self.cal.shape, &self.cal.lab.camera_position(), &cfg)
     }
 
+    /// The factor on the calibrated shank length that best explains the trial's bent-knee
+    /// frames, with the thighs `thigh_factor` times their calibrated length (see
+    /// [`crate::thigh_length`]), or `None` when they do not tell. Errors for a thigh factor
+    /// outside 0.75-1.25.
+    pub fn shank_length_factor(&self, thigh_factor: f64) -> Result<Option<f64>> {
+        let shape = self.cal.with_thigh_scale(thigh_factor)?.shape;
+        let cfg = self.scaled(&self.cfg.fit);
+        Ok(self
+            .lengths
+            .shank_factor(&shape, &self.cal.lab.camera_position(), &cfg))
+    }
+
     /// Bent-knee frames kept for [`Self::thigh_length_factor`].
     pub fn thigh_length_frames(&self) -> usize {
         self.lengths.len()

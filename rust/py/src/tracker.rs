@@ -79,7 +79,7 @@ impl PyCalibration {
         to_fields(&self.inner)
     }
 
-    /// The same calibration with both thighs `factor` times as long (0.8-1.2).
+    /// The same calibration with both thighs `factor` times as long (0.75-1.25).
     fn with_thigh_scale(&self, factor: f64) -> PyResult<PyCalibration> {
         Ok(PyCalibration {
             inner: self.inner.with_thigh_scale(factor).py_err()?,
@@ -184,6 +184,18 @@ impl PyTracker {
         crate::errors::detach_guarded(py, "Tracker.thigh_length_factor", || {
             tracker.thigh_length_factor()
         })
+    }
+
+    /// Factor on the calibrated shank length that best explains the bent-knee frames tracked
+    /// so far, with the thighs `thigh_factor` times their calibrated length; None when they do
+    /// not tell. InputError for a factor outside 0.75-1.25.
+    fn shank_length_factor(&self, py: Python<'_>, thigh_factor: f64) -> PyResult<Option<f64>> {
+        let guard = self.lock()?;
+        let tracker: &Tracker = &guard;
+        crate::errors::detach_guarded(py, "Tracker.shank_length_factor", || {
+            tracker.shank_length_factor(thigh_factor)
+        })?
+        .py_err()
     }
 
     /// Seconds between consecutive frame numbers; widens the temporal prior below 90 fps.
