@@ -51,6 +51,7 @@ bench: build  ## print speed and accuracy benchmarks (accuracy takes several min
 	$(PY) benchmarks/phantom_render.py
 	$(PY) benchmarks/accuracy.py
 	$(PY) benchmarks/events.py
+	$(PY) benchmarks/analyze.py
 
 clean:  ## remove build products (recordings you made are never touched)
 	cargo clean

@@ -17,8 +17,15 @@ import numpy as np
 from kneesight.analysis.filtering import DEFAULT_CUTOFF_HZ, design
 from kneesight.analysis.pipeline import analyze_kinematics
 from kneesight.analysis.result import TrialResult
+from kneesight.analysis.shoulders import stature_from_shoulders
 from kneesight.analysis.table import PER_SIDE, Table
-from kneesight.errors import CalibrationError, InputError, RecordingError, TrackingError
+from kneesight.errors import (
+    CalibrationError,
+    InputError,
+    KneesightError,
+    RecordingError,
+    TrackingError,
+)
 
 Progress = Callable[[int, int | None], None]
 """``progress(frames_done, frames_total_or_None)``."""
@@ -269,7 +276,17 @@ def _calibrate_from_trial(
     used = frames[:n_use]
     step = max(1, -(-len(used) // MAX_FRAMES))  # spread over the whole quiet stretch
     try:
-        cal = tracking.calibrate_subject(used[::step], stature_m=stature_m)
+        try:
+            cal = tracking.calibrate_subject(used[::step], stature_m=stature_m)
+        except CalibrationError:
+            # a slow start of the movement (a countermovement on the box) can pass for quiet
+            # standing: the shortest stretch the calibration accepts, from the first frame
+            n_min = max(int(round(QUIET_MIN_S * fps)), 1)
+            if n_use <= n_min:
+                raise
+            cal = tracking.calibrate_subject(frames[:n_min], stature_m=stature_m)
+            used = frames[:n_min]
+            seconds = n_min / fps
     except CalibrationError as e:
         raise CalibrationError(
             f"{rec}: no static recording given and the quiet standing at the start of the "
@@ -361,16 +378,55 @@ def analyze(
     if filter_hz and filter_hz != DEFAULT_CUTOFF_HZ:
         design(float(filter_hz), float(fps))  # a cutoff this frame rate cannot carry: say so now
     static_table: Table | None = None
+    shoulders: tuple[float, float] | None = None
     if sub is not None:
         cal = tracking.SubjectCalibration.load(sub)
         cal_info: dict[str, Any] = {"source": "subject file", "path": str(sub)}
-    elif st is not None:
-        cal = tracking.calibrate_subject(st, stature_m=stature_m)
-        cal_info = {"source": "static recording", "path": str(st)}
     else:
-        cal, cal_info = _calibrate_from_trial(rec, fps, stature_m)
+        if st is not None:
+
+            def calibrate(s: float | None) -> tuple[Any, dict[str, Any]]:
+                info = {"source": "static recording", "path": str(st)}
+                return tracking.calibrate_subject(st, stature_m=s), info
+
+        else:
+
+            def calibrate(s: float | None) -> tuple[Any, dict[str, Any]]:
+                return _calibrate_from_trial(rec, fps, s)
+
+        try:
+            cal, cal_info = calibrate(stature_m)
+        except CalibrationError as e:
+            # a model sized from the standing legs (the head out of view) can miss a short or
+            # tall subject by so much that the fit fails: sized from the shoulders it may not
+            shoulders = (
+                None if stature_m is not None else _shoulder_stature(st or rec, None, 0.5, fps)
+            )
+            if shoulders is None:
+                raise
+            try:
+                cal, cal_info = calibrate(shoulders[0])
+            except CalibrationError:
+                raise e from None
     if sub is None:
         cal_info.update(_stature_info(cal, stature_m))
+        if shoulders is not None:
+            cal_info["stature"] = STATURE_FROM_SHOULDERS
+            cal_info["shoulder_height_m"] = round(shoulders[1], 3)
+        if cal_info["stature"] == STATURE_FROM_LEGS:
+            # the head out of view: the shoulders usually are not
+            path = st if st is not None else rec
+            seconds = 2.0 if st is not None else float(cal_info["seconds_used"])
+            found = _shoulder_stature(path, cal.lab_frame, seconds, fps)
+            if found is not None:
+                cal_info["stature_from_standing_legs_m"] = cal_info["stature_m"]
+                if st is not None:
+                    cal = tracking.calibrate_subject(st, stature_m=found[0])
+                else:
+                    cal, _ = _calibrate_from_trial(rec, fps, found[0])
+                cal_info["stature_m"] = round(float(cal.stature_m), 3)
+                cal_info["stature"] = STATURE_FROM_SHOULDERS
+                cal_info["shoulder_height_m"] = round(found[1], 3)
     sex = sex or _calibration_sex(cal)
     given = None
     if subject is not None:
@@ -453,12 +509,16 @@ def analyze(
             "estimated from the legs; pass the subject's stature (--stature) for accurate "
             "joint angles"
         )
-    elif cal_info.get("stature") == STATURE_FROM_THIGH:
+    elif cal_info.get("stature") in (STATURE_FROM_THIGH, STATURE_FROM_SHOULDERS):
+        how = (
+            "estimated from the height of the shoulders"
+            if cal_info["stature"] == STATURE_FROM_SHOULDERS
+            else "scaled from the leg lengths measured in the landing"
+        )
         result.warnings.append(
             f"{cal_info['path']}: the head is out of view in the calibration frames: the "
             f"stature ({cal_info['stature_m']:.2f} m) and with it the segment lengths were "
-            "scaled from the leg lengths measured in the landing; pass the subject's "
-            "stature (--stature) for accurate joint angles"
+            f"{how}; pass the subject's stature (--stature) for accurate joint angles"
         )
     if result.frames["tracked"] == 0:
         result.warnings.append(
@@ -475,6 +535,10 @@ calibration's by at least this fraction."""
 STATURE_FROM_LEGS = (
     "estimated from the standing legs (the head is out of view; little better than a mean "
     "adult's 1.75 m)"
+)
+STATURE_FROM_SHOULDERS = (
+    "the height of the shoulders standing divided by their share of stature (0.818, Drillis & "
+    "Contini 1966; the head is out of view in the calibration frames)"
 )
 STATURE_FROM_THIGH = (
     "the thigh and shank lengths measured in the trial's bent-knee frames divided by their "
@@ -514,6 +578,36 @@ def thigh_stature(thigh_m: float, sex: str | None) -> float:
     sexes = (sex,) if sex in ("female", "male") else ("female", "male")
     share = float(np.mean([segment_ratio("thigh", x) for x in sexes]))
     return float(np.clip(thigh_m / share, 1.2, 2.2))
+
+
+def _shoulder_stature(
+    path: Path, lab: Any, seconds: float, fps: float
+) -> tuple[float, float] | None:
+    """Stature and shoulder height (m) from the standing at the start of ``path`` (the first
+    ``seconds``, at most 10 frames of it), in the lab frame ``lab`` (None: the floor's, X
+    toward the camera); None when the shoulders are not seen (see
+    :mod:`kneesight.analysis.shoulders`)."""
+    from kneesight import _core
+
+    frames = list(_first_frames(path, max(int(round(seconds * fps)), 1)))
+    if not frames:
+        return None
+    step = max(1, -(-len(frames) // 10))
+    used = frames[::step]
+    f0 = used[0]
+    try:
+        if lab is None:
+            lab = _core.estimate_lab_frame(
+                [f.depth for f in used], f0.intrinsics, float(f0.depth_scale)
+            )
+        bg = _core.learn_background(
+            [f.depth for f in used], f0.intrinsics, float(f0.depth_scale), lab
+        )
+        seg = _core.SubjectSegmenter(f0.intrinsics, float(f0.depth_scale), lab, bg)
+        points = [np.asarray(seg.segment(f.depth)[0]) for f in used]
+    except KneesightError:
+        return None
+    return stature_from_shoulders(points, bg.supports)
 
 
 def _stature_info(cal: Any, given: float | None) -> dict[str, Any]:

@@ -24,6 +24,9 @@ use args::{
 };
 
 /// The lab frame: ``p_lab = rotation @ p_cam + translation`` (metres).
+/// A support surface as Python sees it: (height, (x_min, x_max), (z_min, z_max)).
+type SupportTuple = (f64, (f64, f64), (f64, f64));
+
 #[pyclass(frozen, module = "kneesight._core", name = "LabFrame")]
 #[derive(Clone)]
 pub struct PyLabFrame {
@@ -209,6 +212,17 @@ impl PyBackground {
             .map(|p| patch_dict(py, p))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
+    }
+
+    /// The surfaces a subject can stand on (box and platform tops), as tuples (height,
+    /// (x_min, x_max), (z_min, z_max)), lab frame, metres.
+    #[getter]
+    fn supports(&self) -> Vec<SupportTuple> {
+        self.inner
+            .supports()
+            .iter()
+            .map(|s| (s.y, s.x, s.z))
+            .collect()
     }
 
     fn __len__(&self) -> usize {
