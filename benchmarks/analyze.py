@@ -23,16 +23,15 @@ import argparse
 import csv
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from _common import REFERENCE, select_cases
+from _common import Case, case_motion, select_cases
 from kneesight import analyze
 from kneesight.analysis.events import EVENT_KEYS
 from kneesight.phantom import Body, CameraPlacement, ValgusProfile, motions, render_trial
-from kneesight.phantom.mot import from_mot
 from kneesight.phantom.trial import truth_paths
 
 QUANTITIES = (
@@ -49,21 +48,12 @@ SHORT = {"initial_contact_s": "IC", "peak_knee_flexion_s": "PKF", "take_off_s": 
 
 
 @dataclass
-class Trial:
-    """A phantom trial as a lab records it: body, camera, motion (``"dvj"`` or
-    ``"mot:<file>"``), drop-jump options, valgus, whether a static trial is recorded, frames
-    the camera drops, seed."""
+class Trial(Case):
+    """A benchmark case (see ``_common.Case``) as a lab records it: with a static trial or
+    none, and the frames the camera drops."""
 
-    name: str
-    body: dict = field(default_factory=dict)
-    camera: dict = field(default_factory=dict)
-    motion: str = "dvj"
-    dvj: dict = field(default_factory=dict)
-    valgus: str = "neutral"
-    static_valgus: float = 0.0
     static: bool = True
     dropped: tuple[int, ...] = ()
-    seed: int = 0
 
 
 TRIALS: list[Trial] = [
@@ -125,16 +115,6 @@ TRIALS: list[Trial] = [
 ]
 
 
-def _motion(t: Trial) -> object:
-    valgus = ValgusProfile.named(t.valgus, static_knee_valgus=t.static_valgus)
-    if t.motion == "dvj":
-        return motions.drop_vertical_jump(valgus=valgus, **t.dvj)
-    path = REFERENCE / t.motion.split(":", 1)[1]
-    if not path.exists():
-        raise SystemExit(f"{path} not found (the benchmark reads ../shared/reference-motion)")
-    return from_mot(path, valgus=valgus)
-
-
 def _truth(rec: Path) -> tuple[dict[str, np.ndarray], dict]:
     """The ground-truth table and events written beside a phantom recording."""
     tcsv, tjson = truth_paths(rec)
@@ -153,7 +133,7 @@ def run(t: Trial, cache: Path) -> dict:
     rec = d / "trial.db3"
     if not all(p.exists() for p in (rec, *truth_paths(rec))):
         render_trial(
-            body, _motion(t), cam, rec, seed=t.seed, dropped_frames=t.dropped, overwrite=True
+            body, case_motion(t), cam, rec, seed=t.seed, dropped_frames=t.dropped, overwrite=True
         )
     static = None
     if t.static:
@@ -199,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--case", action="append", help="run only these cases (by name)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/kneesight-bench-analyze"))
     args = ap.parse_args(argv)
-    chosen = select_cases(TRIALS, args.case, None)  # type: ignore[arg-type]
+    chosen = select_cases(list(TRIALS), args.case, None)
     if chosen is None:
         return 2
     head = " ".join(f"{q[:8]:>8}" for q in QUANTITIES)
