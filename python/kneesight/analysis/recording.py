@@ -32,7 +32,7 @@ Progress = Callable[[int, int | None], None]
 
 QUIET_MAX_S = 1.0
 """Without a static trial, at most the first second of the trial calibrates the subject ..."""
-QUIET_MIN_S = 0.25
+QUIET_MIN_S = 0.15
 """... and only the quiet standing before the subject starts to move, at least this long."""
 MOTION_LAG_S = 0.1
 """Motion is a depth change between frames this far apart ..."""
