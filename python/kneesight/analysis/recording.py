@@ -420,10 +420,7 @@ def analyze(
             found = _shoulder_stature(path, cal.lab_frame, seconds, fps)
             if found is not None:
                 cal_info["stature_from_standing_legs_m"] = cal_info["stature_m"]
-                if st is not None:
-                    cal = tracking.calibrate_subject(st, stature_m=found[0])
-                else:
-                    cal, _ = _calibrate_from_trial(rec, fps, found[0])
+                cal, _ = calibrate(found[0])
                 cal_info["stature_m"] = round(float(cal.stature_m), 3)
                 cal_info["stature"] = STATURE_FROM_SHOULDERS
                 cal_info["shoulder_height_m"] = round(found[1], 3)
@@ -457,10 +454,7 @@ def analyze(
                 cal_info["shank_length_measured_in_trial_m"] = round(shank_m, 4)
             if abs(stature / float(cal.stature_m) - 1.0) < STATURE_SETTLED:
                 break
-            if st is not None:
-                cal = tracking.calibrate_subject(st, stature_m=stature)
-            else:
-                cal, _ = _calibrate_from_trial(rec, fps, stature)
+            cal, _ = calibrate(stature)
             cal_info["stature_m"] = round(float(cal.stature_m), 3)
             cal_info["stature"] = STATURE_FROM_THIGH
             tracker = tracking.Tracker(cal)
