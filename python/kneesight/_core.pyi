@@ -235,4 +235,5 @@ class CoreTracker:
         npt.NDArray[np.float64],
         int,
         float,
+        npt.NDArray[np.float64],
     ]: ...

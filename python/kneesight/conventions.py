@@ -91,3 +91,8 @@ GROUND_TRUTH_COLUMNS: tuple[str, ...] = (*FRAME_COLUMNS, *per_side_columns())
 
 KINEMATICS_COLUMNS: tuple[str, ...] = (*FRAME_COLUMNS, *QUALITY_COLUMNS, *per_side_columns())
 """Columns of ``kinematics.csv`` written by ``kneesight analyze``."""
+
+FOOT_LOWEST = "foot_lowest_m"
+"""Per-side quantity (columns ``foot_lowest_m_l``, ``foot_lowest_m_r``): the tracker's measured
+height above the floor of the lowest subject points around each foot, m. Carried beside the
+kinematics for the detection of take-off; not a column of ``kinematics.csv``."""

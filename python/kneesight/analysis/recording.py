@@ -19,6 +19,7 @@ from kneesight.analysis.pipeline import analyze_kinematics
 from kneesight.analysis.result import TrialResult
 from kneesight.analysis.shoulders import stature_from_shoulders
 from kneesight.analysis.table import PER_SIDE, Table
+from kneesight.conventions import FOOT_LOWEST, SIDES, column
 from kneesight.errors import (
     CalibrationError,
     InputError,
@@ -105,6 +106,7 @@ def _track(
     tracked: list[float] = []
     conf: list[float] = []
     values: list[np.ndarray] = []
+    lowest: list[np.ndarray] = []
     dof_sd: dict[str, list[float]] = {}
     status: dict[str, int] = {}
     bar = _progress_bar(progress, total, desc)
@@ -122,6 +124,9 @@ def _track(
                     f"expected {len(PER_SIDE)}"
                 )
             values.append(v if ok else np.full(len(PER_SIDE), np.nan))
+            low = getattr(fr, "foot_lowest_m", None)
+            low = np.asarray(low, dtype=np.float64).reshape(-1) if low is not None else None
+            lowest.append(low if ok and low is not None and low.size == 2 else np.full(2, np.nan))
             st = str(getattr(fr, "status", "tracked" if ok else "untracked"))
             status[st] = status.get(st, 0) + 1
             for k, sd in (getattr(fr, "dof_sd", None) or {}).items():
@@ -142,6 +147,9 @@ def _track(
     }
     for i, c in enumerate(PER_SIDE):
         table[c] = vals[:, i].copy()
+    low = np.stack(lowest)
+    for i, s in enumerate(SIDES):
+        table[column(FOOT_LOWEST, s)] = low[:, i].copy()
     return table, dof_sd, status
 
 

@@ -79,6 +79,12 @@ class FrameResult:
         Subject points used by the fit.
     rms_mm : float
         RMS distance of the inlier points to the model surface, mm.
+    foot_lowest_m : ndarray of float64, shape (2,)
+        Height above the floor (lab frame y, m) of the lowest subject points around each foot,
+        left then right: the 5th percentile of the points within 5 cm of the foot the tracker
+        predicted for this frame. A measurement, not the fitted model: it rises the frame the
+        toes leave the ground, where the fitted foot, held by its temporal prior, lags by a
+        frame or two. NaN when fewer than 10 points lie there or the frame is not tracked.
     """
 
     frame_number: int
@@ -93,6 +99,7 @@ class FrameResult:
     pose: np.ndarray = field(default_factory=lambda: np.full(len(POSE_PARAMETERS), np.nan))
     points: int = 0
     rms_mm: float = float("nan")
+    foot_lowest_m: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
 
     def value(self, column: str) -> float:
         """One value by column name, e.g. ``result.value("knee_valgus_r")``."""
@@ -244,7 +251,7 @@ class Tracker:
                 f"{getattr(depth, 'dtype', type(depth))} {getattr(depth, 'shape', '')}"
             )
         self._follow_frame_rate(frame)
-        tracked, conf, status, values, pose, sd, rots, npts, rms = self._core.track(
+        tracked, conf, status, values, pose, sd, rots, npts, rms, lowest = self._core.track(
             depth, frame.intrinsics, float(frame.depth_scale), int(frame.frame_number)
         )
         centres = np.full((6, 3), np.nan)
@@ -267,6 +274,7 @@ class Tracker:
             pose=np.asarray(pose),
             points=int(npts),
             rms_mm=float(rms) * 1000.0,
+            foot_lowest_m=np.asarray(lowest, dtype=np.float64),
         )
 
     def track_recording(

@@ -107,6 +107,12 @@ pub struct FrameOutput {
     pub points: usize,
     /// Inlier RMS distance to the model, m.
     pub rms: f64,
+    /// Height (lab y, m) of the lowest subject points around each foot, left first: the 5th
+    /// percentile of those within `FOOT_SEARCH` of the predicted foot. Measured, not fitted:
+    /// it leaves the floor the frame the toes do, where the fitted foot lags behind its
+    /// temporal prior. NaN when fewer than `FOOT_MIN_POINTS` points lie there or the frame is
+    /// not tracked.
+    pub foot_lowest: [f64; 2],
 }
 
 impl FrameOutput {
@@ -121,6 +127,7 @@ impl FrameOutput {
             frames: [Matrix3::from_element(f64::NAN); 7],
             points: 0,
             rms: f64::NAN,
+            foot_lowest: [f64::NAN; 2],
         }
     }
 }
@@ -995,6 +1002,7 @@ impl Tracker {
             ],
             points: st.used_points,
             rms: st.rms,
+            foot_lowest: self.feet_lowest.map(|v| v.unwrap_or(f64::NAN)),
         }
     }
 }

@@ -159,6 +159,7 @@ type TrackOut<'py> = (
     Bound<'py, PyArray3<f64>>,
     usize,
     f64,
+    Bound<'py, PyArray1<f64>>,
 );
 
 #[pymethods]
@@ -210,7 +211,7 @@ impl PyTracker {
     }
 
     /// Track one frame: (tracked, confidence, status, values (36,), pose (24,), sd (24,),
-    /// segment rotations (7, 3, 3), points, rms_m).
+    /// segment rotations (7, 3, 3), points, rms_m, lowest points around the feet (2,) m).
     #[pyo3(signature = (depth, intrinsics, depth_scale, frame_number))]
     fn track<'py>(
         &self,
@@ -256,6 +257,7 @@ impl PyTracker {
             frames.into_pyarray(py),
             o.points,
             o.rms,
+            Array1::from_vec(o.foot_lowest.to_vec()).into_pyarray(py),
         ))
     }
 }
