@@ -34,7 +34,7 @@ import kneesight._core as core
 from _common import BASE_CASES, MOT_CASES, Case, case_motion, select_cases
 from kneesight.analysis.events import EVENT_KEYS, detect_events
 from kneesight.analysis.recording import THIGH_REFIT_MIN
-from kneesight.conventions import per_side_columns
+from kneesight.conventions import FOOT_LOWEST, SIDES, column, per_side_columns
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
 from kneesight.tracking import COLUMNS, Tracker, calibrate_subject
@@ -186,6 +186,10 @@ def tracked_table(case: Case, cache: Path) -> tuple[dict[str, np.ndarray], dict,
     for c in per_side_columns():
         i = COLUMNS.index(c)
         table[c] = np.array([r.values[i] if r.tracked else np.nan for r in res], dtype=float)
+    for i, s in enumerate(SIDES):
+        table[column(FOOT_LOWEST, s)] = np.array(
+            [r.foot_lowest_m[i] if r.tracked else np.nan for r in res], dtype=float
+        )
     np.savez(f, **table)
     return table, meta, ms
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kneesight.analysis.events import detect_events
+from kneesight.conventions import FOOT_LOWEST, SIDES, column, per_side_columns
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, motions, simulate
 from kneesight.tracking import COLUMNS, Tracker, calibrate_subject
@@ -26,17 +28,16 @@ def drop_jump():
     cal = calibrate_subject(sframes[::3], stature_m=body.stature)
     sim = simulate(body, motions.drop_vertical_jump(recovery_s=1.0), cam)
     tracker = Tracker(cal)
-    values = np.array(
-        [
-            tracker.track(DepthFrame(d, n, t, 0.001, intr)).values
-            for n, t, d in sim.frames(NoiseModel(), 2)
-        ]
-    )
-    return values, sim.truth, sim.events
+    results = [
+        tracker.track(DepthFrame(d, n, t, 0.001, intr)) for n, t, d in sim.frames(NoiseModel(), 2)
+    ]
+    values = np.array([r.values for r in results])
+    lowest = np.array([r.foot_lowest_m for r in results])
+    return values, sim.truth, sim.events, lowest
 
 
 def test_hip_rotation_on_the_ground_is_within_target(drop_jump):
-    values, truth, ev = drop_jump
+    values, truth, ev, _ = drop_jump
     t = truth["time_s"]
     # ground contact: the first landing to take-off, and the second landing on
     on_ground = ((t >= ev["initial_contact_s"]) & (t <= ev["take_off_s"])) | (
@@ -53,3 +54,21 @@ def test_hip_rotation_on_the_ground_is_within_target(drop_jump):
     # with the lower trunk's points (trunk cut 0.2): mean 2.86 deg, RMS 3.04; now 1.76 and 2.08
     assert abs(np.nanmean(err)) < 2.3, np.nanmean(err)
     assert np.sqrt(np.nanmean(err**2)) < 2.5, np.sqrt(np.nanmean(err**2))
+
+
+def test_measured_feet_place_the_events_within_one_frame(drop_jump):
+    """The lowest points the tracker measures around each foot lie on the floor in ground
+    contact and leave it with the toes: touch-downs and take-off within one frame."""
+    values, truth, ev, lowest = drop_jump
+    t = truth["time_s"]
+    stance = (t > ev["initial_contact_s"] + 0.05) & (t < ev["take_off_s"] - 0.05)
+    flight = np.abs(t - 0.5 * (ev["take_off_s"] + ev["second_contact_s"])) < 0.03
+    assert np.all(lowest[stance] < 0.05), lowest[stance].max()
+    assert np.all(lowest[flight] > 0.1), lowest[flight].min()
+    table = {"time_s": t, **{c: values[:, COLUMNS.index(c)] for c in per_side_columns()}}
+    for i, s in enumerate(SIDES):
+        table[column(FOOT_LOWEST, s)] = lowest[:, i]
+    found = detect_events(table, 90.0)
+    for k in ("initial_contact_s", "take_off_s", "second_contact_s"):
+        assert "lowest points" in found.method[k], found.method[k]
+        assert abs(found.times[k] - ev[k]) * 90.0 <= 1.0 + 1e-6, (k, found.times[k], ev[k])

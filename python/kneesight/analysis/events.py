@@ -1,4 +1,4 @@
-"""Landing events of a drop vertical jump from the fitted skeleton.
+"""Landing events of a drop vertical jump from the fitted skeleton and the measured feet.
 
 Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact (SC):
 
@@ -6,19 +6,23 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
    ground level (a low percentile over the trial). The feet are "high" on the box and in flight
    and "low" in ground contact.
 2. Refinement from the velocity jump of a foot height (a broken-line fit over a few frames
-   either side, on a quarter-frame grid; the first of comparable jumps). Touch-down (IC, SC):
-   the ankle joint centre's height and the ball of the foot's together, which stop falling
-   when the toes land; searched from the ankle's last frame too high for the toes to touch to
-   just after the feet reach the ground, so a tracker catch-up earlier in the fall or a slip
-   later cannot win. A landing is the feet coming down from a height and staying down (a fit
-   dipping to the floor and back is passed over, and so is a second landing sooner after
-   take-off than the pelvis's rise allows). Take-off: the largest velocity jump of the height
-   of the ball of the foot (:func:`toe_clearance`), which stays on the floor while the heel
-   rises, before the feet are clearly airborne in two consecutive tracked frames (a fit stuck
-   a few cm above the floor is no flight). Both feet are located jointly when they land
-   together; IC is the first foot's contact. When the feet are too sparsely tracked at
-   take-off, a two-phase fit of the pelvis (free fall after take-off) and the ankle heights
-   is used instead.
+   either side, on a quarter-frame grid; the first of comparable jumps). The heights are
+   measured where the table carries them: the tracker's lowest subject points around each
+   foot (``foot_lowest_m_<side>``), which stop falling when the sole reaches the floor and
+   leave it with the toes. The fitted feet lag both by a frame or two (the temporal prior holds
+   them through the impact and the push-off), so they serve only without measurements (ground
+   truth, a table read back from ``kinematics.csv``): touch-down from the ankle joint
+   centre's height and the ball of the foot's together, take-off from the ball of the foot's
+   (:func:`toe_clearance`), which stays on the floor while the heel rises. Touch-down (IC, SC)
+   is searched from the ankle's last frame too high for the toes to touch to just after the
+   feet reach the ground, so a tracker catch-up earlier in the fall or a slip later cannot
+   win. A landing is the feet coming down from a height and staying down (a fit dipping to the
+   floor and back is passed over, and so is a second landing sooner after take-off than the
+   pelvis's rise allows). Take-off is the largest velocity jump before the feet are clearly
+   airborne in two consecutive tracked frames (a fit stuck a few cm above the floor is no
+   flight). Both feet are located jointly when they land together; IC is the first foot's
+   contact. When the feet are too sparsely tracked at take-off, a two-phase fit of the pelvis
+   (free fall after take-off) and the ankle heights is used instead.
 3. Events are reported at frames, as a frame-by-frame contact detector marks them: the first
    frame in contact (IC, SC) or in the air (TO). PKF is the frame of maximum knee flexion (either
    side) between IC and TO, leaving out knee angles that jump away from both neighbours faster
@@ -39,6 +43,7 @@ import numpy as np
 
 from kneesight.analysis.events_fit import hinge_fit, peak_vertex, velocity_jump
 from kneesight.analysis.events_signals import despike, steady_knee, toe_clearance
+from kneesight.conventions import FOOT_LOWEST, SIDES, column
 
 EVENT_KEYS: tuple[str, ...] = (
     "initial_contact_s",
@@ -65,6 +70,13 @@ G = 9.81
 """Gravitational acceleration, m/s^2."""
 SQUAT_DEG = 20.0
 """Without a landing, peak knee flexion is the trial's maximum when it exceeds this (deg)."""
+MEASURED_TOUCH = "lowest points around the feet (velocity jump at touch-down)"
+FITTED_TOUCH = "ankle and ball-of-foot heights (velocity jump at touch-down)"
+MEASURED_TAKE_OFF = "lowest points around the feet (velocity jump at toe-off)"
+FITTED_TAKE_OFF = "ball-of-foot height (velocity jump at toe-off)"
+"""How a touch-down or take-off was placed (``Events.method``): from the tracker's measured
+lowest points around the feet (``foot_lowest_m_<side>``) when the table carries them, else
+from the fitted skeleton."""
 MIN_TRACKED_AROUND = 0.6
 """An event is placed only with the feet tracked in this fraction of the frames around it."""
 
@@ -130,7 +142,9 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     ----------
     table : mapping of str to ndarray, each of shape (N,)
         Kinematics table (:mod:`kneesight.analysis.table`); uses ``time_s``, ``ajc_*_y``,
-        ``hjc_*_y`` and ``knee_flexion_*``. NaN where untracked.
+        ``hjc_*_y`` and ``knee_flexion_*``, and, when present, the tracker's measured
+        ``foot_lowest_m_l`` and ``foot_lowest_m_r`` (m above the floor,
+        :data:`kneesight.conventions.FOOT_LOWEST`). NaN where untracked.
     fps : float
         Frame rate in Hz (sets the fitting windows).
 
@@ -157,6 +171,12 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         if np.isfinite(ajc[s]).any()
         else ajc[s]
         for s in ("l", "r")
+    }
+    # measured, not fitted (the tracker's lowest points around each foot), when carried
+    lowest = {
+        s: despike(np.asarray(table[c], dtype=np.float64))
+        for s in SIDES
+        if (c := column(FOOT_LOWEST, s)) in table
     }
     high = ok & (foot > ground + HIGH_M)
     low = ok & (foot < ground + LOW_M)
@@ -240,15 +260,32 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         ev.method[key] = r[2]
         return r
 
+    def jump_at(
+        signals: list[tuple[list[np.ndarray], str]], lo: int, hi: int, first: bool = True
+    ) -> tuple[float, str] | None:
+        """The velocity jump of the first signal set that has one (measured before fitted)."""
+        for ys, how in signals:
+            tc = velocity_jump(t, ys, lo, hi, half, first=first)
+            if tc is not None:
+                return tc, how
+        return None
+
+    def touch_signals(sides: tuple[str, ...]) -> list[tuple[list[np.ndarray], str]]:
+        """Touch-down signals of ``sides``: the measured lowest points around the feet, which
+        stop falling when the soles reach the floor, else the fitted ankle and ball of the
+        foot (the ankle stops when the toes land, but a fit catching up the falling legs can
+        stop it early; the ball of the foot's the toes stop, but the ankle angle is noisy)."""
+        fitted = ([y for s in sides for y in (ajc[s], toe[s])], FITTED_TOUCH)
+        if len(lowest) == 2:
+            return [([lowest[s] for s in sides], MEASURED_TOUCH), fitted]
+        return [fitted]
+
     def first_contact(
         start: int,
     ) -> tuple[tuple[int, float, str] | None, dict[str, float | None]]:
-        """Per-side touch-down after row ``start``; the earlier.
-
-        The velocity jump is summed over the ankle's height (it stops falling when the toes
-        land, but a fit catching up the falling legs can stop it early) and the ball of the
-        foot's (which the toes stop, but the tracked ankle angle makes noisy)."""
+        """Per-side touch-down after row ``start`` (:func:`touch_signals`); the earlier."""
         per_side: dict[str, float | None] = {"l": None, "r": None}
+        found: dict[str, str] = {}
         rows: dict[str, tuple[int, int]] = {}
         for side in ("l", "r"):
             c = _first(np.isfinite(ajc[side]) & (ajc[side] < ground + LOW_M), start)
@@ -257,20 +294,24 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
                 above = np.flatnonzero(ajc[side][start:c] > ground + TOUCH_M)
                 lo = max(c - search, start, start + int(above[-1]) if above.size else start)
                 rows[side] = (lo, min(c + 2, n - 1))
-                per_side[side] = velocity_jump(t, [ajc[side], toe[side]], *rows[side], half)
+                j = jump_at(touch_signals((side,)), *rows[side])
+                if j is not None:
+                    per_side[side], found[side] = j
         times = [v for v in per_side.values() if v is not None]
         if not times:
             return None, per_side
-        tc = min(times)
+        first_side = min(found, key=lambda k: per_side[k] or np.inf)
+        tc, how = min(times), found[first_side]
         if len(times) == 2 and abs(times[0] - times[1]) <= max(JOINT_FRAMES / fps, ASYMMETRIC_S):
             # both feet land together (within noise): locate them jointly (less noise, and no
             # early bias from taking the earlier of two noisy times)
             lo = min(r[0] for r in rows.values())
             hi = max(r[1] for r in rows.values())
-            joint = velocity_jump(t, [ajc["l"], ajc["r"], toe["l"], toe["r"]], lo, hi, half)
-            tc = joint if joint is not None else tc
+            joint = jump_at(touch_signals(SIDES), lo, hi)
+            if joint is not None:
+                tc, how = joint
         row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
-        return (row, tc, "ankle and ball-of-foot heights (velocity jump at touch-down)"), per_side
+        return (row, tc, how), per_side
 
     settle = _frames(0.15, fps, 4)
 
@@ -351,11 +392,17 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
         lo, hi = max(to_c - search, ic_row + 1), min(to_c + 2 * search, n - 1)
         if airborne.size:  # the toes leave before the feet are clearly in the air
             hi = max(min(hi, int(airborne[0]) + 1), lo + 2)
-        # the largest jump: the toes leaving, not the heel rising before them
-        tc = velocity_jump(t, [toe["l"], toe["r"]], lo, hi, half, first=False)
-        if tc is not None:
+        # the largest jump: the toes leaving, not the heel rising before them; measured (the
+        # lowest points around the feet leave the floor with the toes) before fitted (the ball
+        # of the foot, which a fit held by its temporal prior lifts a frame or two late)
+        off = [([toe["l"], toe["r"]], FITTED_TAKE_OFF)]
+        if len(lowest) == 2:
+            off.insert(0, ([lowest["l"], lowest["r"]], MEASURED_TAKE_OFF))
+        j = jump_at(off, lo, hi, first=False)
+        if j is not None:
+            tc, how = j
             row = min(int(np.searchsorted(t, tc - 1e-9)), n - 1)
-            to = (row, tc, "ball-of-foot height (velocity jump at toe-off)")
+            to = (row, tc, how)
         else:  # feet too sparsely tracked: pelvis free fall and ankle heights
             to = refine(
                 to_c - after_land, to_c + before_land + after_land, False, [ajc["l"], ajc["r"]]

@@ -27,6 +27,7 @@ from kneesight.analysis.metrics import (
 )
 from kneesight.analysis.result import TrialResult
 from kneesight.analysis.table import as_kinematics_table
+from kneesight.conventions import FOOT_LOWEST, SIDES, column
 from kneesight.errors import InputError
 
 
@@ -93,8 +94,10 @@ def analyze_kinematics(
         raise InputError(f"fps must be a positive number, got {fps!r}")
     raw = as_kinematics_table(table)
     unmeasured: dict[str, str] = {}
-    # touch-down and take-off are sharp: detected before filtering
-    events = detect_events(raw, float(fps))
+    # touch-down and take-off are sharp: detected before filtering, with the tracker's measured
+    # lowest points around the feet when the table carries them
+    measured = {c: table[c] for s in SIDES if (c := column(FOOT_LOWEST, s)) in table}
+    events = detect_events({**raw, **measured}, float(fps))
     note = None
     if filter_hz == DEFAULT_CUTOFF_HZ and not carries(filter_hz, float(fps)):
         # a frame rate too low for the default cutoff: the values as tracked, and say so
