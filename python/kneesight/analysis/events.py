@@ -9,7 +9,9 @@ Initial contact (IC), peak knee flexion (PKF), take-off (TO) and second contact 
    either side, on a quarter-frame grid; the first of comparable jumps). The heights are
    measured where the table carries them: the tracker's lowest subject points around each
    foot (``foot_lowest_m_<side>``), which stop falling when the sole reaches the floor and
-   leave it with the toes. The fitted feet lag both by a frame or two (the temporal prior holds
+   leave it with the toes; a measured height stepping faster than a foot moves (held at the
+   box top, which hides the toes, until the foot comes out in front of its face) is a break the
+   fit does not reach across. The fitted feet lag both by a frame or two (the temporal prior holds
    them through the impact and the push-off), so they serve only without measurements (ground
    truth, a table read back from ``kinematics.csv``): touch-down from the ankle joint
    centre's height and the ball of the foot's together, take-off from the ball of the foot's
@@ -265,7 +267,8 @@ def detect_events(table: Mapping[str, np.ndarray], fps: float) -> Events:
     ) -> tuple[float, str] | None:
         """The velocity jump of the first signal set that has one (measured before fitted)."""
         for ys, how in signals:
-            tc = velocity_jump(t, ys, lo, hi, half, first=first)
+            measured = how in (MEASURED_TOUCH, MEASURED_TAKE_OFF)
+            tc = velocity_jump(t, ys, lo, hi, half, first=first, measured=measured)
             if tc is not None:
                 return tc, how
         return None

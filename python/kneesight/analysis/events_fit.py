@@ -14,6 +14,13 @@ G = 9.81
 """Gravitational acceleration, m/s^2."""
 EARLIEST_FRACTION = 0.6
 """A touch-down is the first velocity jump at least this fraction of the largest one."""
+MAX_FOOT_SPEED = 5.0
+"""Fastest a foot's height can change, m/s (a drop from a 0.6 m box reaches the floor at
+3.4 m/s; the toes swinging down add to it). A height changing faster between consecutive
+tracked frames is a break, not motion: the lowest points around a foot switching from the top
+of the box (which hides what is below it) to the toes below it, or a fit re-initialised."""
+BREAK_NOISE_M = 0.02
+"""Measurement noise allowed on top of :data:`MAX_FOOT_SPEED` before a change is a break, m."""
 PEAK_TOP_DEG = 8.0
 """The top of a peak: the frames around the maximum within this many degrees of it. A drop
 landing's knee flexion stays within 1 deg of its maximum for 3-6 frames at 90 fps, so tracking
@@ -87,8 +94,31 @@ def hinge_fit(
     return float(grid[int(np.argmin(total))])
 
 
+def _unbroken(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The samples (``x``: time from the hinge, s, increasing) between the breaks nearest the
+    hinge on either side (:data:`MAX_FOOT_SPEED`); none when a break straddles it."""
+    step = np.abs(np.diff(y)) > MAX_FOOT_SPEED * np.diff(x) + BREAK_NOISE_M
+    if not step.any():
+        return x, y
+    lo, hi = 0, x.size
+    for k in np.flatnonzero(step):
+        if x[k + 1] <= 0.0:
+            lo = k + 1
+        elif x[k] >= 0.0:
+            hi = min(hi, k + 1)
+        else:
+            return x[:0], y[:0]
+    return x[lo:hi], y[lo:hi]
+
+
 def velocity_jump(
-    t: np.ndarray, ys: list[np.ndarray], lo: int, hi: int, half: int, first: bool = True
+    t: np.ndarray,
+    ys: list[np.ndarray],
+    lo: int,
+    hi: int,
+    half: int,
+    first: bool = True,
+    measured: bool = False,
 ) -> float | None:
     """Time of the largest upward jump in vertical velocity (a foot stopping on the floor).
 
@@ -98,6 +128,13 @@ def velocity_jump(
     ``tc`` with the largest ``c`` (summed over the signals ``ys``, e.g. both feet) is
     returned; None without enough tracked samples. With ``first``, of several comparable
     jumps the first is taken: the toes touch down before the heel comes down.
+
+    With ``measured`` (heights measured in the depth image, not fitted), a height changing
+    faster than a foot moves between consecutive tracked samples (:data:`MAX_FOOT_SPEED` plus
+    :data:`BREAK_NOISE_M`) is a break: each line is fitted to the samples on ``tc``'s side of
+    it only (a step read as a velocity would outweigh the touch-down), and a hinge time falling
+    on a break is skipped. Fitted heights have no such steps but may be noisy (a foot's angle
+    from few points), so none of their samples are dropped.
     """
     lo, hi = max(lo, 0), min(hi, t.size - 1)
     if hi - lo < 2:
@@ -109,11 +146,13 @@ def velocity_jump(
         total, used = 0.0, 0
         for y in ys:
             sel = (np.abs(t - tc) <= (half + 0.01) * dt) & np.isfinite(y)
-            x = t[sel] - tc
+            x, yy = t[sel] - tc, y[sel]
+            if measured:
+                x, yy = _unbroken(x, yy)
             if (x < 0).sum() < 2 or (x > 0).sum() < 2:
                 continue
             a = np.stack([np.ones_like(x), x, np.clip(x, 0.0, None)], axis=1)
-            coef, *_ = np.linalg.lstsq(a, y[sel], rcond=None)
+            coef, *_ = np.linalg.lstsq(a, yy, rcond=None)
             total += float(coef[2])
             used += 1
         if used == len(ys):
