@@ -16,9 +16,9 @@ EARLIEST_FRACTION = 0.6
 """A touch-down is the first velocity jump at least this fraction of the largest one."""
 MAX_FOOT_SPEED = 5.0
 """Fastest a foot's height can change, m/s (a drop from a 0.6 m box reaches the floor at
-3.4 m/s; the toes swinging down add to it). A height changing faster between consecutive
-tracked frames is a break, not motion: the lowest points around a foot switching from the top
-of the box (which hides what is below it) to the toes below it, or a fit re-initialised."""
+3.4 m/s; the toes swinging down add to it). A measured height changing faster between
+consecutive tracked frames is a break, not motion: the lowest points around a foot switching
+from the top of the box (which hides what is below it) to the toes below it."""
 BREAK_NOISE_M = 0.02
 """Measurement noise allowed on top of :data:`MAX_FOOT_SPEED` before a change is a break, m."""
 PEAK_TOP_DEG = 8.0
