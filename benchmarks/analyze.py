@@ -42,6 +42,7 @@ QUANTITIES = (
     "ankle_dorsiflexion",
     "fppa",
     "arch_height_mm",
+    "hip_flexion",
 )
 SHORT = {"initial_contact_s": "IC", "peak_knee_flexion_s": "PKF", "take_off_s": "TO",
          "second_contact_s": "SC"}  # fmt: skip
