@@ -10,7 +10,7 @@ import pytest
 from kneesight.errors import CalibrationError, InputError
 from kneesight.io.frames import DepthFrame
 from kneesight.phantom import Body, CameraPlacement, NoiseModel, ValgusProfile, motions, simulate
-from kneesight.tracking import SubjectCalibration, calibrate_subject
+from kneesight.tracking import SubjectCalibration, Tracker, calibrate_subject
 
 
 def static_frames(
@@ -64,6 +64,26 @@ def test_save_load_round_trip_and_never_overwrites(neutral, tmp_path):
     with pytest.raises(CalibrationError, match="exists"):
         cal.save(p)
     cal.save(p, overwrite=True)
+
+
+def test_the_standing_trunk_lean_is_saved_and_older_files_without_it_still_load(neutral, tmp_path):
+    # the static fit measures the lower trunk's lean (the anatomical pelvis tilt's reference);
+    # a file written before it was measured lacks the field and loads all the same
+    cal, _ = neutral
+    doc = cal.to_dict()
+    lean = doc["fields"]["standing_trunk_lean_rad"]
+    assert len(lean) == 1 and abs(lean[0]) < 0.5
+    old = json.loads(json.dumps(doc))
+    del old["fields"]["standing_trunk_lean_rad"]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    back = SubjectCalibration.load(tmp_path / "old.json")
+    assert "standing_trunk_lean_rad" not in back.core.to_fields()
+    Tracker(back)
+    bad = json.loads(json.dumps(doc))
+    bad["fields"]["standing_trunk_lean_rad"] = [3.0]
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(CalibrationError, match=r"bad\.json.*standing_trunk_lean_rad"):
+        SubjectCalibration.load(tmp_path / "bad.json")
 
 
 def test_bad_calibration_files_name_the_file_and_field(neutral, tmp_path):

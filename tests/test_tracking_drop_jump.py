@@ -72,3 +72,19 @@ def test_measured_feet_place_the_events_within_one_frame(drop_jump):
     for k in ("initial_contact_s", "take_off_s", "second_contact_s"):
         assert "lowest points" in found.method[k], found.method[k]
         assert abs(found.times[k] - ev[k]) * 90.0 <= 1.0 + 1e-6, (k, found.times[k], ev[k])
+
+
+def test_hip_flexion_follows_the_pelvis_tilting_with_the_trunk(drop_jump):
+    """Depth barely shows the pelvis's tilt; the hip angles are read in a pelvis tilted with
+    the lower trunk's lean from the calibrated stance. The phantom's pelvis tilts forward by
+    up to 10 deg in the landing: a pelvis held level reads hip flexion 10 deg low at the
+    deepest landing (RMSE 5.9 deg over contact; 0.9 deg as tracked)."""
+    values, truth, ev, _ = drop_jump
+    t = truth["time_s"]
+    contact = (t >= ev["initial_contact_s"]) & (t <= ev["take_off_s"])
+    for s in SIDES:
+        err = (
+            values[contact, COLUMNS.index(f"hip_flexion_{s}")] - truth[f"hip_flexion_{s}"][contact]
+        )
+        assert np.isfinite(err).mean() > 0.99
+        assert np.sqrt(np.nanmean(err**2)) < 3.5, np.sqrt(np.nanmean(err**2))

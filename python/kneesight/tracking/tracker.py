@@ -72,7 +72,9 @@ class FrameResult:
         tracked.
     segment_rotations : ndarray of float64, shape (7, 3, 3)
         Segment frames in the lab frame (columns: segment X, Y, Z axes), order
-        :data:`SEGMENTS`.
+        :data:`SEGMENTS`. The pelvis's is the anatomical pelvis the hip angles are read in:
+        the fitted yaw and obliquity, tilted with the lower trunk's lean from the calibrated
+        stance (``pose`` holds the fitted ellipsoid's tilt).
     pose : ndarray of float64, shape (24,)
         Model parameters, order :data:`POSE_PARAMETERS`.
     points : int

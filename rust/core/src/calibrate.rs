@@ -17,6 +17,7 @@ use crate::segment::{
     find_subject, learn_background, segment_subject, Background, Roi, SubjectPoints,
 };
 use crate::shape::BodyShape;
+use crate::trunk::TrunkLean;
 use std::sync::Arc;
 
 type V3 = Vector3<f64>;
@@ -45,6 +46,10 @@ pub struct SubjectCalibration {
     pub standing_arch: [f64; 2],
     /// Static knee valgus per side (positive valgus, negative varus), deg.
     pub static_valgus_deg: [f64; 2],
+    /// Forward lean of the lower trunk's front in the static fit (the reference of the
+    /// anatomical pelvis tilt, [`crate::trunk`]), rad; `None` when the trunk was not seen (or
+    /// in a calibration file written before it was measured).
+    pub standing_trunk_lean: Option<f64>,
     /// Inlier RMS point-to-model distance of the final static fit, m.
     pub fit_rms: f64,
     /// Frames and subject points used.
@@ -250,6 +255,15 @@ pub fn calibrate_subject(
     }
     let static_valgus_deg = Side::BOTH.map(|s| q[side_base(s) + KNEE + 1].to_degrees());
     let standing_arch = Side::BOTH.map(|s| q[side_base(s) + crate::model::ARCH]);
+    // the trunk above the pelvis: every pooled point, not only the legs'
+    let all: Vec<[f32; 3]> = pts0
+        .iter()
+        .map(|p| {
+            let v = remap(p);
+            [v.x as f32, v.y as f32, v.z as f32]
+        })
+        .collect();
+    let standing_trunk_lean = TrunkLean::lean(&all, &Kinematics::new(&q, &shape));
     let _ = side_index;
     Ok(SubjectCalibration {
         width: intr.width,
@@ -264,6 +278,7 @@ pub fn calibrate_subject(
         static_pose: q,
         standing_arch,
         static_valgus_deg,
+        standing_trunk_lean,
         fit_rms: st.rms,
         frames: frames.len(),
         points: leg.len(),

@@ -104,6 +104,9 @@ pub fn to_fields(c: &SubjectCalibration) -> Fields {
     put("static_pose", c.static_pose.to_vec());
     put("standing_arch_m", c.standing_arch.to_vec());
     put("static_knee_valgus_deg", c.static_valgus_deg.to_vec());
+    if let Some(l) = c.standing_trunk_lean {
+        put("standing_trunk_lean_rad", vec![l]);
+    }
     put(
         "fit_quality",
         vec![c.fit_rms, c.frames as f64, c.points as f64],
@@ -299,6 +302,12 @@ pub fn from_fields(m: &Fields) -> Result<SubjectCalibration> {
     let pose = r.get("static_pose", NP)?;
     let arch = r.positive("standing_arch_m", 2, (0.005, 0.15))?;
     let valgus = r.positive("static_knee_valgus_deg", 2, (-30.0, 30.0))?;
+    // optional: files written before the lean was measured do not hold it
+    let lean = if r.m.contains_key("standing_trunk_lean_rad") {
+        Some(r.positive("standing_trunk_lean_rad", 1, (-1.0, 1.0))?[0])
+    } else {
+        None
+    };
     let q = r.get("fit_quality", 3)?;
     Ok(SubjectCalibration {
         width,
@@ -313,6 +322,7 @@ pub fn from_fields(m: &Fields) -> Result<SubjectCalibration> {
         static_pose: pose.try_into().expect("checked length"),
         standing_arch: [arch[0], arch[1]],
         static_valgus_deg: [valgus[0], valgus[1]],
+        standing_trunk_lean: lean,
         fit_rms: q[0],
         frames: q[1] as usize,
         points: q[2] as usize,

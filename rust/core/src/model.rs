@@ -164,6 +164,16 @@ fn joint_axes(joint: Joint, side: Side, ang: [f64; 3], r_parent: &M3) -> [V3; 3]
     })
 }
 
+/// The pelvis's rotation (lab from pelvis) for `yaw` about lab up, then `tilt` about the
+/// pelvis's lateral axis (negative tilts the front down), then `obliquity` about its forward
+/// axis, rad.
+pub fn pelvis_rotation(yaw: f64, tilt: f64, obliquity: f64) -> M3 {
+    *(Rotation3::from_axis_angle(&V3::y_axis(), yaw)
+        * Rotation3::from_axis_angle(&V3::z_axis(), tilt)
+        * Rotation3::from_axis_angle(&V3::x_axis(), obliquity))
+    .matrix()
+}
+
 /// Forward kinematics of one pose: joint centres, segment rotations and per-parameter axes.
 #[derive(Debug, Clone)]
 pub struct Kinematics {
@@ -220,7 +230,7 @@ impl Kinematics {
         let (yaw, tilt, obl) = (q[3], q[4], q[5]);
         let ry = Rotation3::from_axis_angle(&V3::y_axis(), yaw);
         let ryz = ry * Rotation3::from_axis_angle(&V3::z_axis(), tilt);
-        let r_pelvis = *(ryz * Rotation3::from_axis_angle(&V3::x_axis(), obl)).matrix();
+        let r_pelvis = pelvis_rotation(yaw, tilt, obl);
         let mut axis = [V3::zeros(); NP];
         let mut centre = [pelvis_o; NP];
         axis[3] = V3::y();

@@ -6,13 +6,13 @@
 
 use nalgebra::{Matrix3, Vector3};
 
-use crate::angles::{fppa, Side};
+use crate::angles::{fppa, joint_angles, Joint, Side};
 use crate::calibrate::SubjectCalibration;
 use crate::camera::{check_scale, RayTable};
 use crate::error::Result;
 use crate::fit::{DepthView, FitConfig, FitStats, Fitter, Prior};
 use crate::fit_terms::{support_height, Support};
-use crate::model::{side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
+use crate::model::{pelvis_rotation, side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
 use crate::segment::{
     find_subject, learn_background, roi_from_bounds, segment_subject, Background, Capsule,
     LabBounds, SubjectPoints,
@@ -101,7 +101,7 @@ pub struct FrameOutput {
     pub pose: [f64; NP],
     /// Standard deviation of each parameter (rad, m), NaN when not tracked.
     pub sd: [f64; NP],
-    /// Segment rotations in the lab frame: pelvis, then per side (left first) thigh, shank, foot.
+    /// Segment rotations in the lab frame: pelvis (anatomical, the hip angles' parent), then per side (left first) thigh, shank, foot.
     pub frames: [Matrix3<f64>; 7],
     /// Subject points used by the fit.
     pub points: usize,
@@ -262,7 +262,7 @@ pub struct Tracker {
     refit_wait: usize,
     /// Consecutive frames with the lower foot on the support.
     stance_frames: usize,
-    /// The trunk's lean, now and standing, for the pelvis tilt prior.
+    /// The trunk's lean, now and standing: the pelvis tilt prior and the anatomical tilt.
     trunk: TrunkLean,
     /// Last tracked frame with a knee bent past [`PUSH_KNEE`].
     bent_frame: Option<i64>,
@@ -271,6 +271,7 @@ pub struct Tracker {
 impl Tracker {
     pub fn new(cal: SubjectCalibration) -> Tracker {
         let cal_bg = cal.background.clone();
+        let trunk = TrunkLean::with_reference(cal.standing_trunk_lean);
         Tracker {
             fitter: Fitter::new(cal.shape.clone()),
             cal,
@@ -291,7 +292,7 @@ impl Tracker {
             frame_interval: REFERENCE_INTERVAL,
             refit_wait: 0,
             stance_frames: 0,
-            trunk: TrunkLean::default(),
+            trunk,
             bent_frame: None,
         }
     }
@@ -320,7 +321,7 @@ impl Tracker {
         self.stance_checked = false;
         self.raised = None;
         self.lengths.clear();
-        self.trunk = TrunkLean::default();
+        self.trunk = TrunkLean::with_reference(self.cal.standing_trunk_lean);
         self.bent_frame = None;
         self.stance_ground = None;
         self.stance_frames = 0;
@@ -954,6 +955,13 @@ impl Tracker {
         }
         let mut values = [f64::NAN; N_VALUES];
         let max_sd = self.cfg.max_angle_sd_deg.to_radians();
+        // the hip angles are reported in the anatomical pelvis: the fitted ellipsoid's yaw and
+        // obliquity, tilted from neutral by the share of the trunk's lean from the calibrated
+        // stance (the fitted tilt where there is none; see `crate::trunk`)
+        let r_pelvis = match self.trunk.anatomical_tilt() {
+            Some(t) => pelvis_rotation(q[3], t, q[5]),
+            None => k.r_pelvis,
+        };
         for side in Side::BOTH {
             let i = side_index(side);
             if coverage[i] < 0.25 {
@@ -961,7 +969,8 @@ impl Tracker {
             }
             let b = side_base(side);
             let v = &mut values[i * SIDE_VALUES..(i + 1) * SIDE_VALUES];
-            let [hip, knee, ankle] = k.leg_angles(side);
+            let [_, knee, ankle] = k.leg_angles(side);
+            let hip = joint_angles(Joint::Hip, side, &(r_pelvis.transpose() * k.r_thigh[i]));
             let ok = |p: usize| st.sd[b + p].is_finite() && st.sd[b + p] <= max_sd;
             for j in 0..3 {
                 v[j] = if ok(HIP + j) { hip[j] } else { f64::NAN };
@@ -992,7 +1001,7 @@ impl Tracker {
             pose: *q,
             sd: st.sd,
             frames: [
-                k.r_pelvis,
+                r_pelvis,
                 k.r_thigh[0],
                 k.r_shank[0],
                 k.r_foot[0],

@@ -1,13 +1,23 @@
-//! The trunk's forward lean, for the pelvis tilt prior.
+//! The trunk's forward lean: the pelvis tilt prior of the fit, and the pelvis tilt the hip
+//! angles are reported in.
 //!
-//! Depth points barely show the pelvis's tilt (it shifts hip flexion only), so the fit holds
-//! it near its standing value. In a landing the pelvis tilts forward with the trunk, by a
-//! fraction of the trunk's lean (lumbopelvic rhythm): [`PELVIS_SHARE`]. The lean is measured
-//! on the front of the lower trunk, the band above the pelvis that the leg fit leaves out:
-//! per height row the most forward points (90th percentile), a line through them, its angle
-//! from vertical in the pelvis's sagittal plane. What counts is the change from quiet standing
-//! (the front of a belly is not vertical), so the reference is the median lean of the frames
-//! tracked standing still; before any, the prior stays at 0.
+//! Depth points barely show the pelvis's tilt (it shifts hip flexion only). In a landing the
+//! pelvis tilts forward with the trunk, by a fraction of the trunk's lean (lumbopelvic rhythm):
+//! [`PELVIS_SHARE`]. The lean is measured on the front of the lower trunk, the band above the
+//! pelvis that the leg fit leaves out: per height row the most forward points (90th
+//! percentile), a line through them, its angle from vertical in the pelvis's sagittal plane.
+//! What counts is the change from quiet standing (the front of a belly is not vertical). The
+//! lean is used twice, with two references:
+//!
+//! - The fit's pelvis is an ellipsoid that also stands for the lower trunk. Its tilt prior
+//!   follows the lean from the median of the frames tracked standing still in this trial
+//!   ([`TrunkLean::pelvis_tilt`]; 0 before any). That reference also gathers frames the
+//!   tracker reads as standing on a box, which keeps the prior near the ellipsoid's own stance
+//!   there; referencing the calibration instead made the thigh-length refits fit the limbs a
+//!   third worse (the ellipsoid held at the pelvis's tilt while the points show the trunk's).
+//! - The anatomical pelvis, the frame the hip angles are reported in, tilts by the share of the
+//!   lean from the subject calibration's static fit ([`TrunkLean::anatomical_tilt`]): many
+//!   frames of quiet standing, a reference that leaning frames cannot move.
 
 use nalgebra::Vector3;
 
@@ -28,20 +38,36 @@ const ROW: f64 = 0.03;
 const ROWS: usize = 11;
 /// Standing leans kept for the reference.
 const STANDING: usize = 45;
-/// Largest pelvis tilt the prior is moved to, rad.
+/// Largest pelvis tilt the prior is moved to, and the anatomical pelvis tilted by, rad.
 const MAX_TILT: f64 = 0.5;
 
-/// The trunk's lean now and in quiet standing.
+/// The trunk's lean now, in the frames tracked standing, and in the calibration.
 #[derive(Debug, Clone, Default)]
 pub struct TrunkLean {
     now: Option<f64>,
     standing: Vec<f64>,
+    /// The static fit's lean (the anatomical tilt's reference).
+    calibrated: Option<f64>,
     rows: Vec<Vec<f64>>,
 }
 
 impl TrunkLean {
+    /// With the subject calibration's standing lean (rad), if it has one.
+    pub fn with_reference(calibrated: Option<f64>) -> TrunkLean {
+        TrunkLean {
+            calibrated: calibrated.filter(|r| r.is_finite()),
+            ..TrunkLean::default()
+        }
+    }
+
+    /// The lean (rad, forward positive) of the lower trunk's front in `points` (lab frame)
+    /// around the pose `k`; `None` when too few rows of the band hold points.
+    pub fn lean(points: &[[f32; 3]], k: &Kinematics) -> Option<f64> {
+        TrunkLean::default().measure(points, k)
+    }
+
     /// Measure the lean on the subject's `points` (lab frame) around the pose `k`; a frame
-    /// tracked `standing` still also updates the reference.
+    /// tracked `standing` still also updates the fit prior's reference.
     pub fn update(&mut self, points: &[[f32; 3]], k: &Kinematics, standing: bool) {
         self.now = self.measure(points, k);
         if let (Some(l), true) = (self.now, standing) {
@@ -102,6 +128,13 @@ impl TrunkLean {
         let reference = *s.select_nth_unstable_by(m, f64::total_cmp).1;
         (-PELVIS_SHARE * (now - reference)).clamp(-MAX_TILT, MAX_TILT)
     }
+
+    /// Change of the anatomical pelvis tilt from the static fit's (the model's sign), rad:
+    /// `None` without a calibrated reference or a lean measured in this frame.
+    pub fn anatomical_tilt(&self) -> Option<f64> {
+        let (now, reference) = (self.now?, self.calibrated?);
+        Some((-PELVIS_SHARE * (now - reference)).clamp(-MAX_TILT, MAX_TILT))
+    }
 }
 
 #[cfg(test)]
@@ -149,5 +182,29 @@ mod tests {
         // too few points: no lean, no prior
         t.update(&[], &k, false);
         assert_eq!(t.pelvis_tilt(), 0.0);
+    }
+
+    #[test]
+    fn the_anatomical_tilt_follows_the_lean_from_the_calibrated_stance() {
+        let shape = BodyShape::from_stature(1.75);
+        let k = Kinematics::new(&standing_pose([0.0, 0.9, 0.0], 0.0, 0.06), &shape);
+        let standing = TrunkLean::lean(&trunk_front(&k, 0.05), &k).expect("a lean");
+        assert!((standing - 0.05).abs() < 0.01, "{standing}");
+        let mut t = TrunkLean::with_reference(Some(standing));
+        // leaning frames that the tracker took for standing (knees read straight) move the
+        // fit prior's reference, not the calibrated one
+        for _ in 0..10 {
+            t.update(&trunk_front(&k, 0.6), &k, true);
+        }
+        let want = -PELVIS_SHARE * 0.55;
+        let got = t.anatomical_tilt().expect("a tilt");
+        assert!((got - want).abs() < 0.02, "{got} vs {want}");
+        assert!(t.pelvis_tilt().abs() < 1e-6);
+        // no calibrated reference, or no lean in this frame: no anatomical tilt
+        let mut u = TrunkLean::with_reference(None);
+        u.update(&trunk_front(&k, 0.6), &k, false);
+        assert_eq!(u.anatomical_tilt(), None);
+        t.update(&[], &k, false);
+        assert_eq!(t.anatomical_tilt(), None);
     }
 }
