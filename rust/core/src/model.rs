@@ -202,15 +202,12 @@ fn deg(v: [f64; 3]) -> [f64; 3] {
 
 impl Kinematics {
     /// Clinical hip, knee and ankle angles of one leg in degrees (`angles::joint_angles` of the
-    /// relative segment rotations).
-    pub fn leg_angles(&self, side: Side) -> [[f64; 3]; 3] {
+    /// relative segment rotations), the hip's relative to the pelvis `r_pelvis` (lab from
+    /// pelvis; the pose's own, [`Kinematics::r_pelvis`], or an anatomical one).
+    pub fn leg_angles(&self, side: Side, r_pelvis: &M3) -> [[f64; 3]; 3] {
         let i = side_index(side);
         [
-            joint_angles(
-                Joint::Hip,
-                side,
-                &(self.r_pelvis.transpose() * self.r_thigh[i]),
-            ),
+            joint_angles(Joint::Hip, side, &(r_pelvis.transpose() * self.r_thigh[i])),
             joint_angles(
                 Joint::Knee,
                 side,
@@ -430,7 +427,7 @@ mod tests {
         for side in Side::BOTH {
             let i = side_index(side);
             let b = side_base(side);
-            let [hip, knee, ankle] = k.leg_angles(side);
+            let [hip, knee, ankle] = k.leg_angles(side, &k.r_pelvis);
             for j in 0..3 {
                 assert!((hip[j] - q[b + j].to_degrees()).abs() < 1e-9);
                 assert!((knee[j] - q[b + 3 + j].to_degrees()).abs() < 1e-9);

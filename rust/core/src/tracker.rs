@@ -6,7 +6,7 @@
 
 use nalgebra::{Matrix3, Vector3};
 
-use crate::angles::{fppa, joint_angles, Joint, Side};
+use crate::angles::{fppa, Side};
 use crate::calibrate::SubjectCalibration;
 use crate::camera::{check_scale, RayTable};
 use crate::error::Result;
@@ -101,7 +101,8 @@ pub struct FrameOutput {
     pub pose: [f64; NP],
     /// Standard deviation of each parameter (rad, m), NaN when not tracked.
     pub sd: [f64; NP],
-    /// Segment rotations in the lab frame: pelvis (anatomical, the hip angles' parent), then per side (left first) thigh, shank, foot.
+    /// Segment rotations in the lab frame: the anatomical pelvis (the hip angles' parent; see
+    /// [`crate::trunk`]), then per side (left first) thigh, shank, foot.
     pub frames: [Matrix3<f64>; 7],
     /// Subject points used by the fit.
     pub points: usize,
@@ -969,8 +970,7 @@ impl Tracker {
             }
             let b = side_base(side);
             let v = &mut values[i * SIDE_VALUES..(i + 1) * SIDE_VALUES];
-            let [_, knee, ankle] = k.leg_angles(side);
-            let hip = joint_angles(Joint::Hip, side, &(r_pelvis.transpose() * k.r_thigh[i]));
+            let [hip, knee, ankle] = k.leg_angles(side, &r_pelvis);
             let ok = |p: usize| st.sd[b + p].is_finite() && st.sd[b + p] <= max_sd;
             for j in 0..3 {
                 v[j] = if ok(HIP + j) { hip[j] } else { f64::NAN };

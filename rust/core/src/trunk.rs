@@ -129,8 +129,9 @@ impl TrunkLean {
         (-PELVIS_SHARE * (now - reference)).clamp(-MAX_TILT, MAX_TILT)
     }
 
-    /// Change of the anatomical pelvis tilt from the static fit's (the model's sign), rad:
-    /// `None` without a calibrated reference or a lean measured in this frame.
+    /// Tilt of the anatomical pelvis from neutral (the model's sign: negative tilts the front
+    /// down), rad: the share of the lean's change from the calibrated stance, at which the
+    /// pelvis stands neutral. `None` without a calibrated reference or a lean in this frame.
     pub fn anatomical_tilt(&self) -> Option<f64> {
         let (now, reference) = (self.now?, self.calibrated?);
         Some((-PELVIS_SHARE * (now - reference)).clamp(-MAX_TILT, MAX_TILT))
