@@ -36,8 +36,10 @@ def _play_sdk(path):
 
     pipe, cfg = rs.pipeline(), rs.config()
     cfg.enable_device_from_file(str(path), repeat_playback=False)
-    prof = pipe.start(cfg)
-    prof.get_device().as_playback().set_real_time(False)
+    # Out of real time before the first frame flows: a real-time playback drops the frames
+    # a slow consumer misses (the pipeline reuses the resolved device).
+    cfg.resolve(pipe).get_device().as_playback().set_real_time(False)
+    pipe.start(cfg)
     numbers, depths, intr = [], [], None
     try:
         while True:
