@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kneesight.errors import InputError
+from kneesight.joint_angles import joint_angles
 from kneesight.phantom import Body, CameraPlacement, motions, simulate
 from kneesight.phantom.mot import read_mot
 
@@ -114,3 +115,31 @@ def test_bad_mot_files_are_named(tmp_path):
         motions.from_mot(p2)
     with pytest.raises(InputError, match="missing.mot"):
         motions.from_mot(tmp_path / "missing.mot")
+
+
+def test_supported_feet_stay_level_when_the_shank_leans(tmp_path):
+    """Hip rotation in a deep knee bend leans the shank sideways; the foot on the floor stays
+    level (the file's subtalar angle, an oblique-axis coordinate, does not stand it on edge)."""
+    body = Body()
+    cols = _hop(body)
+    cols["hip_rotation_r"] = 0.5 * cols["knee_angle_r"]  # 30 deg internal at the deepest dip
+    cols["hip_adduction_l"] = -0.3 * cols["knee_angle_l"]
+    for s in "lr":
+        cols[f"subtalar_angle_{s}"] = -35.0 + 0 * cols["time"]
+    path = tmp_path / "lean.mot"
+    _write(path, cols, True)
+    sim = simulate(body, motions.from_mot(path), CameraPlacement("d435", (424, 240), 90))
+    pose, tr = sim.placement.pose, sim.truth
+    deep = sim.rows[np.argmin(np.abs(tr["time_s"] - 0.85))]
+    for s in "lr":
+        shank, _ = pose.segment(f"shank_{s}")
+        foot, _ = pose.segment(f"foot_{s}")
+        lean = np.degrees(np.arccos(shank[deep][:, 1] @ np.array([0.0, 1.0, 0.0])))
+        assert lean > 25.0  # the knee bend leans the shank
+        on_floor = np.isfinite(sim.placement.support[s])
+        roll = np.degrees(np.arcsin(foot[sim.rows][:, 1, 2]))  # foot Z (lateral) against up
+        assert np.abs(roll[on_floor[sim.rows]]).max() < 3.0
+        # The truth's ankle angles are the posed foot's.
+        k = np.flatnonzero(sim.rows == deep)[0]
+        want = joint_angles("ankle", s, shank[deep].T @ foot[deep])
+        assert tr[f"ankle_dorsiflexion_{s}"][k] == pytest.approx(want[0], abs=1e-6)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from kneesight.errors import InputError
+from kneesight.joint_angles import joint_angles, joint_rotation
 from kneesight.phantom.motion import SIDES, Motion, MotionSample
 from kneesight.phantom.pose import zxy
 from kneesight.phantom.valgus import ValgusProfile
@@ -82,6 +83,42 @@ def read_mot(path: str | Path) -> dict[str, np.ndarray]:
     return cols
 
 
+def _sole_level_ankle(
+    pelvis: np.ndarray, ang: dict[str, np.ndarray], inversion: np.ndarray, side: str
+) -> np.ndarray:
+    """Ankle angles (N, 3) that keep the foot's lab roll what its ankle inversion alone gives.
+
+    OpenSim's ankle and subtalar axes are oblique, its knee is not the phantom's, and the
+    inverse kinematics of a deep landing often rests ``subtalar_angle`` on its bound; composed
+    through the phantom's chain, a shank that leans sideways in a deep landing (hip rotation
+    at 100 deg of hip flexion) would stand the foot on its edge (50-60 deg). A foot is turned
+    about its own long axis instead, so that its roll in the lab is the roll its inversion
+    gives under an upright shank (flat for a neutral profile, pronated by the profile's arch
+    drop; ``subtalar_angle`` is not used); dorsiflexion and the foot's heading follow from the
+    chain.
+    """
+    a = ang[f"ankle_{side}"]
+    out = a.copy()
+    for i in range(a.shape[0]):
+        shank = (
+            pelvis[i]
+            @ joint_rotation("hip", side, tuple(ang[f"hip_{side}"][i]))
+            @ joint_rotation("knee", side, tuple(ang[f"knee_{side}"][i]))
+        )
+        foot = shank @ joint_rotation("ankle", side, tuple(a[i]))
+        target = joint_rotation("ankle", side, (a[i, 0], inversion[i], 0.0))[1, 2]
+        # turn about the foot's long axis x by d: z.up -> cos(d) z.up - sin(d) y.up
+        za, yb = foot[1, 2], -foot[1, 1]
+        r = float(np.hypot(za, yb))
+        phase = float(np.arctan2(yb, za))
+        spread = float(np.arccos(np.clip(target / max(r, 1e-9), -1.0, 1.0)))
+        d = min((phase + spread, phase - spread), key=abs)
+        c, sn = np.cos(d), np.sin(d)
+        turn = np.array([[1.0, 0.0, 0.0], [0.0, c, -sn], [0.0, sn, c]])
+        out[i] = joint_angles("ankle", side, shank.T @ foot @ turn)
+    return out
+
+
 def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
     """Drive the phantom with an OpenSim ``.mot`` joint-angle file, with its real timing.
 
@@ -149,6 +186,8 @@ def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
         )
         rot = zxy(np.stack([get(t, "pelvis_tilt"), get(t, "pelvis_list"),
                             get(t, "pelvis_rotation")], -1))  # fmt: skip
+        for s in SIDES:
+            ang[f"ankle_{s}"] = _sole_level_ankle(rot, ang, -0.5 * arch[s], s)
         track = np.stack([get(t, c) for c in TRANSLATIONS], -1)
         nan = np.full_like(t, np.nan)
         return MotionSample(t, ang, rot, arch, {s: nan.copy() for s in SIDES},
