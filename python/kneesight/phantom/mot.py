@@ -83,9 +83,7 @@ def read_mot(path: str | Path) -> dict[str, np.ndarray]:
     return cols
 
 
-def _sole_level_ankle(
-    pelvis: np.ndarray, ang: dict[str, np.ndarray], inversion: np.ndarray, side: str
-) -> np.ndarray:
+def _sole_level_ankle(pelvis: np.ndarray, ang: dict[str, np.ndarray], side: str) -> np.ndarray:
     """Ankle angles (N, 3) that keep the foot's lab roll what its ankle inversion alone gives.
 
     OpenSim's ankle and subtalar axes are oblique, its knee is not the phantom's, and the
@@ -106,7 +104,7 @@ def _sole_level_ankle(
             @ joint_rotation("knee", side, tuple(ang[f"knee_{side}"][i]))
         )
         foot = shank @ joint_rotation("ankle", side, tuple(a[i]))
-        target = joint_rotation("ankle", side, (a[i, 0], inversion[i], 0.0))[1, 2]
+        target = joint_rotation("ankle", side, (a[i, 0], a[i, 1], 0.0))[1, 2]
         # turn about the foot's long axis x by d: z.up -> cos(d) z.up - sin(d) y.up
         za, yb = foot[1, 2], -foot[1, 1]
         r = float(np.hypot(za, yb))
@@ -124,11 +122,12 @@ def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
 
     Uses ``hip_flexion/adduction/rotation_<s>``, ``knee_angle_<s>``, ``ankle_angle_<s>``,
     ``pelvis_tilt/list/rotation`` (Z-X-Y), ``pelvis_tx/ty/tz`` and, when present, the lumbar
-    and arm coordinates; missing optional columns are zero. OpenSim's model has a one-DOF
-    knee, so knee valgus, tibial rotation and arch drop come from ``valgus``, ramped with knee
-    flexion. The pelvis height is taken from ``pelvis_ty`` and offset so that the phantom's
-    feet rest on the floor whenever the motion puts them there (a box is added under the
-    feet if the motion starts on one); events come from the feet's height.
+    and arm coordinates; missing optional columns are zero. ``subtalar_angle_<s>`` is not
+    used: each foot is kept level across (see :func:`_sole_level_ankle`). OpenSim's model has
+    a one-DOF knee, so knee valgus, tibial rotation and arch drop come from ``valgus``, ramped
+    with knee flexion. The pelvis height is taken from ``pelvis_ty`` and offset so that the
+    phantom's feet rest on the floor whenever the motion puts them there (a box is added under
+    the feet if the motion starts on one); events come from the feet's height.
 
     Parameters
     ----------
@@ -172,7 +171,7 @@ def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
             ], -1)  # fmt: skip
             ang[f"ankle_{s}"] = np.stack([
                 get(t, f"ankle_angle_{s}"),
-                get(t, f"subtalar_angle_{s}") - 0.5 * arch[s],
+                -0.5 * arch[s],
                 -0.8 * a * (v["hip_internal_rotation"] + v["tibial_rotation"]),
             ], -1)  # fmt: skip
             ang[f"arm_{s}"] = np.stack([
@@ -187,7 +186,7 @@ def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
         rot = zxy(np.stack([get(t, "pelvis_tilt"), get(t, "pelvis_list"),
                             get(t, "pelvis_rotation")], -1))  # fmt: skip
         for s in SIDES:
-            ang[f"ankle_{s}"] = _sole_level_ankle(rot, ang, -0.5 * arch[s], s)
+            ang[f"ankle_{s}"] = _sole_level_ankle(rot, ang, s)
         track = np.stack([get(t, c) for c in TRANSLATIONS], -1)
         nan = np.full_like(t, np.nan)
         return MotionSample(t, ang, rot, arch, {s: nan.copy() for s in SIDES},
