@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::fit::{DepthView, FitConfig, FitStats, Fitter, Prior};
 use crate::fit_terms::{support_height, Support};
 use crate::model::{pelvis_rotation, side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
+use crate::noise::DepthNoise;
 use crate::segment::{
     find_subject, learn_background, roi_from_bounds, segment_subject, Background, Capsule,
     LabBounds, SubjectPoints,
@@ -566,7 +567,13 @@ impl Tracker {
                 .min()
                 .map_or(0, |&p| p as usize / intr.width);
             self.raised = if top_row > 2 {
-                raised_support(&self.pts.points, self.cal.stature, &self.supports)
+                raised_support(
+                    &self.pts.points,
+                    self.cal.stature,
+                    &self.supports,
+                    &bg.noise,
+                    &lab.camera_position(),
+                )
             } else {
                 None
             };
@@ -1068,10 +1075,22 @@ fn limb_capsules(k: &Kinematics, shape: &BodyShape, supports: &[Support]) -> [Ca
 /// The support under a subject who starts the trial standing on something the background does
 /// not show (a box whose front face is lost in the depth noise, about 3 m away): the top of
 /// the subject's points `pts` (lab, m) stands higher than the `stature` by the box's height.
-/// Its footprint reaches [`RAISED_FOOTPRINT`] around the subject's middle (from the front edge,
-/// a little ahead of the feet, to well behind them). `None` when the subject stands on the
-/// floor or on one of the `supports` already known.
-fn raised_support(pts: &[[f32; 3]], stature: f64, supports: &[Support]) -> Option<Support> {
+/// That height is then read where the box's face, joined to the subject's points, shows its
+/// top edge ([`face_top`]): a subject crouching or leaning to drop stands lower than the
+/// stature (7 cm on a phantom drop jump from real motion). Its footprint reaches
+/// [`RAISED_FOOTPRINT`] around the subject's middle (from the front edge, a little ahead of
+/// the feet, to well behind them); its front edge is the face's noisy slab when the face
+/// shows (a foot fitted across a misplaced edge meets a step in the cost and stays caught
+/// there). `None` when the subject stands on the floor or on one of
+/// the `supports` already known. `noise` and `eye` (the camera centre, lab) set the face's
+/// thickness.
+fn raised_support(
+    pts: &[[f32; 3]],
+    stature: f64,
+    supports: &[Support],
+    noise: &DepthNoise,
+    eye: &V3,
+) -> Option<Support> {
     if pts.is_empty() {
         return None;
     }
@@ -1091,12 +1110,79 @@ fn raised_support(pts: &[[f32; 3]], stature: f64, supports: &[Support]) -> Optio
     if support_height(supports, cx, cz, raise + 0.1) > raise - 0.1 {
         return None;
     }
+    let range = (V3::new(cx, raise, cz) - eye).norm();
+    let thick = noise.tol(range, 2.0, 0.03).min(0.1);
     let f = RAISED_FOOTPRINT;
+    // the face's points, spread by the noise, lie within the footprint (they are removed)
+    let (raise, front) =
+        face_top(pts, raise, cx, cz, thick).map_or((raise, cx + f[1]), |(top, x)| (top, x + thick));
     Some(Support {
         y: raise,
-        x: (cx - f[0], cx + f[1]),
+        x: (cx - f[0], front),
         z: (cz - f[2], cz + f[2]),
     })
+}
+
+/// Height bins of [`face_top`], m.
+const FACE_BIN: f64 = 0.02;
+
+/// The top edge and the lab X of a box's front face among the subject points `pts` (lab, m)
+/// around (`cx`, `cz`), near the estimated top `est`: the frontmost slab of points (`thick`
+/// deep) is dense over the face's width from the floor band up to its top, and thin above it
+/// (only toes at the edge, or shins). `None` when no such face shows, or its top is more than
+/// 0.15 m from `est`.
+fn face_top(pts: &[[f32; 3]], est: f64, cx: f64, cz: f64, thick: f64) -> Option<(f64, f64)> {
+    let f = RAISED_FOOTPRINT;
+    let near = |p: &&[f32; 3]| {
+        let (x, z) = (p[0] as f64, p[2] as f64);
+        (cx - f[0]..=cx + f[1]).contains(&x) && (cz - f[2]..=cz + f[2]).contains(&z)
+    };
+    let mut xs: Vec<f64> = pts
+        .iter()
+        .filter(near)
+        .filter(|p| (p[1] as f64) < est - 0.05)
+        .map(|p| p[0] as f64)
+        .collect();
+    if xs.len() < 50 {
+        return None;
+    }
+    // the front of the low points (X is where the subject faces, the box's front)
+    let k = xs.len() * 95 / 100;
+    let front = *xs.select_nth_unstable_by(k, f64::total_cmp).1;
+    let hi = est + 0.2;
+    let bins = (hi / FACE_BIN).ceil() as usize;
+    let mut counts = vec![0usize; bins];
+    let mut face_x = Vec::new();
+    for p in pts.iter().filter(near) {
+        let (x, y) = (p[0] as f64, p[1] as f64);
+        if (x - front).abs() < thick && y > 0.0 && y < hi {
+            counts[((y / FACE_BIN) as usize).min(bins - 1)] += 1;
+            if y < est - 0.05 {
+                face_x.push(x);
+            }
+        }
+    }
+    // the face's density: its bins above the floor band and well below the estimate
+    let first = counts.iter().position(|&c| c > 0)?;
+    let upto = ((est - 0.05) / FACE_BIN) as usize;
+    if upto < first + 3 {
+        return None;
+    }
+    let mut face = counts[first..upto].to_vec();
+    let mid = face.len() / 2;
+    let dense = *face.select_nth_unstable(mid).1 as f64;
+    if dense < 5.0 {
+        return None;
+    }
+    // the top: the first two bins in a row thinner than 0.4 of the face
+    let thin = |i: usize| (counts[i] as f64) < 0.4 * dense;
+    let top = (first..bins - 1).find(|&i| thin(i) && thin(i + 1))? as f64 * FACE_BIN;
+    if !(est - 0.15..=est + 0.15).contains(&top) || face_x.is_empty() {
+        return None;
+    }
+    // the face's plane: the middle of its slab (the noise spreads it both ways)
+    let mid = face_x.len() / 2;
+    Some((top, *face_x.select_nth_unstable_by(mid, f64::total_cmp).1))
 }
 
 #[cfg(test)]
@@ -1150,25 +1236,76 @@ mod tests {
             .collect()
     }
 
+    /// [`raised_support`] seen by a D435 3 m in front, 1 m up.
+    fn raised(pts: &[[f32; 3]], stature: f64, supports: &[Support]) -> Option<Support> {
+        let eye = V3::new(2.0, 1.0, 0.0);
+        raised_support(pts, stature, supports, &DepthNoise::D435, &eye)
+    }
+
+    /// A box face at x from `y0` up to `top`, `width` wide, with depth noise along x.
+    fn face(x: f32, width: f32, y0: f32, top: f32, noise: f32) -> Vec<[f32; 3]> {
+        let mut out = Vec::new();
+        let mut k = 0u32;
+        let (mut y, step) = (y0, 0.01f32);
+        while y < top {
+            let mut z = -0.5 * width;
+            while z <= 0.5 * width {
+                // a deterministic spread over +-noise
+                k = k.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let u = (k >> 16) as f32 / 65_536.0 - 0.5;
+                out.push([x + 2.0 * noise * u, y, z]);
+                z += step;
+            }
+            y += step;
+        }
+        out
+    }
+
+    #[test]
+    fn a_crouched_start_on_an_unseen_box_reads_the_box_from_its_face() {
+        // 1.75 m tall, crouched 8 cm lower to drop, on a 0.4 m box whose 0.6 m wide face
+        // (its foot lost in the floor band) is joined to the subject's points
+        let top = 0.4f32;
+        let mut pts = column(-1.0, 0.0, top, 1.75 - 0.08);
+        pts.extend(column(-1.0, 0.15, top, 1.75 - 0.08));
+        pts.extend(face(-0.8, 0.6, 0.1, top, 0.04));
+        // toes at the front edge, in the face's slab just above its top
+        for z in [-0.12f32, 0.12] {
+            pts.extend(
+                face(-0.82, 0.09, top, top + 0.06, 0.04)
+                    .iter()
+                    .map(|p| [p[0], p[1], p[2] + z]),
+            );
+        }
+        let s = raised(&pts, 1.75, &[]).expect("a raised stance");
+        assert!((s.y - top as f64).abs() < 0.03, "{s:?}");
+        // the footprint ends just in front of the face (its noisy slab)
+        assert!((-0.8..-0.65).contains(&s.x.1) && s.x.0 < -1.2, "{s:?}");
+        // without the face, the stature alone: 8 cm low
+        let alone = column(-1.0, 0.0, top, 1.75 - 0.08);
+        let s = raised(&alone, 1.75, &[]).expect("a raised stance");
+        assert!((s.y - (top as f64 - 0.08)).abs() < 0.02, "{s:?}");
+    }
+
     #[test]
     fn a_subject_starting_on_an_unseen_box_gets_a_support_under_the_feet() {
         // 1.75 m tall, standing 0.4 m up at (-1, 0.1); the box's face below joined the subject
         let mut pts = column(-1.0, 0.1, 0.4, 1.75);
         pts.extend(column(-0.9, 0.1, 0.02, 0.35).into_iter().step_by(3));
-        let s = raised_support(&pts, 1.75, &[]).expect("a raised stance");
+        let s = raised(&pts, 1.75, &[]).expect("a raised stance");
         assert!((s.y - 0.4).abs() < 0.03, "{s:?}");
         assert!(s.x.0 < -1.3 && (-0.85..-0.75).contains(&s.x.1), "{s:?}");
         assert!(s.z.0 < -0.2 && s.z.1 > 0.4, "{s:?}");
         // on the floor, or on a box the background knows: nothing to add
-        assert!(raised_support(&column(-1.0, 0.1, 0.0, 1.75), 1.75, &[]).is_none());
+        assert!(raised(&column(-1.0, 0.1, 0.0, 1.75), 1.75, &[]).is_none());
         let known = Support {
             y: 0.4,
             x: (-1.6, -0.9),
             z: (-0.3, 0.3),
         };
-        assert!(raised_support(&pts, 1.75, &[known]).is_none());
+        assert!(raised(&pts, 1.75, &[known]).is_none());
         // arms overhead are no box
-        assert!(raised_support(&column(-1.0, 0.1, 0.0, 2.7), 1.75, &[]).is_none());
-        assert!(raised_support(&[], 1.75, &[]).is_none());
+        assert!(raised(&column(-1.0, 0.1, 0.0, 2.7), 1.75, &[]).is_none());
+        assert!(raised(&[], 1.75, &[]).is_none());
     }
 }
