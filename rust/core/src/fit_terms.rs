@@ -8,7 +8,7 @@ use nalgebra::{Matrix3, Vector3};
 use crate::angles::Side;
 use crate::fit::{Grad, Hess};
 use crate::model::{
-    seg_closest, side_base, side_index, Kinematics, Seg, ANKLE, ARCH, HIP, KNEE, NP,
+    seg_closest, side_base, side_index, Kinematics, Seg, ANKLE, ARCH, HIP, KNEE, NP, SIDE_NP,
 };
 use crate::samples::Sample;
 use crate::shape::BodyShape;
@@ -483,23 +483,19 @@ fn priors(
             lin.temporal_diag[p] = one(lin, p, q[p] - pred[p], sd);
         }
     }
-    // joint limits
+    // joint limits; the arch's (metres) with 0.01 of the angles' standard deviation (0.17 mm)
     for p in 3..NP {
         let (lo, hi) = limits(p);
+        let sd = cfg.limit_sd
+            * if p >= 6 && (p - 6) % SIDE_NP == ARCH {
+                0.01
+            } else {
+                1.0
+            };
         if q[p] > hi {
-            one(
-                lin,
-                p,
-                q[p] - hi,
-                cfg.limit_sd * if p % 9 == 5 { 0.01 } else { 1.0 },
-            );
+            one(lin, p, q[p] - hi, sd);
         } else if q[p] < lo {
-            one(
-                lin,
-                p,
-                q[p] - lo,
-                cfg.limit_sd * if p % 9 == 5 { 0.01 } else { 1.0 },
-            );
+            one(lin, p, q[p] - lo, sd);
         }
     }
     let [sv, sr, si, sa] = cfg.physio_sd;
