@@ -1081,9 +1081,8 @@ fn limb_capsules(k: &Kinematics, shape: &BodyShape, supports: &[Support]) -> [Ca
 /// [`RAISED_FOOTPRINT`] around the subject's middle (from the front edge, a little ahead of
 /// the feet, to well behind them); its front edge is the face's noisy slab when the face
 /// shows (a foot fitted across a misplaced edge meets a step in the cost and stays caught
-/// there). `None` when the subject stands on the floor or on one of
-/// the `supports` already known. `noise` and `eye` (the camera centre, lab) set the face's
-/// thickness.
+/// there). `None` when the subject stands on the floor or on one of the `supports` already
+/// known. `noise` and `eye` (the camera centre, lab) set the face's thickness.
 fn raised_support(
     pts: &[[f32; 3]],
     stature: f64,
