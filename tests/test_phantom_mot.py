@@ -134,8 +134,9 @@ def test_supported_feet_stay_level_when_the_shank_leans(tmp_path):
     for s in "lr":
         shank, _ = pose.segment(f"shank_{s}")
         foot, _ = pose.segment(f"foot_{s}")
-        lean = np.degrees(np.arccos(shank[deep][:, 1] @ np.array([0.0, 1.0, 0.0])))
-        assert lean > 25.0  # the knee bend leans the shank
+        up = shank[deep][:, 1]  # the shank's long axis in the lab
+        sideways = np.degrees(np.arctan2(abs(up[2]), up[1]))  # in the lab frontal plane
+        assert sideways > 10.0  # hip rotation / abduction in the knee bend leans it sideways
         on_floor = np.isfinite(sim.placement.support[s])
         roll = np.degrees(np.arcsin(foot[sim.rows][:, 1, 2]))  # foot Z (lateral) against up
         assert np.abs(roll[on_floor[sim.rows]]).max() < 3.0
