@@ -245,11 +245,12 @@ def calibrate_subject(
     frames : iterable of DepthFrame, or str or Path
         Frames of the static trial, or a recording (its first ~3 s are used).
     stature_m : float, optional
-        Standing height in metres. Measured from the points when the head is in view.
-        Otherwise estimated from the legs (``stature_measured`` is False): a weak estimate
-        (leg segment lengths are poorly observable in quiet standing; on phantoms of 1.62-1.92 m
-        it stayed within 1.59-1.75 m), so pass the stature when the camera frames only the
-        legs.
+        Standing height in metres. Measured from the points when the head is in view: each
+        frame's highest point on a surface (flying pixels left out) plus the cap of the skull
+        a camera below the head cannot see. Otherwise estimated from the legs
+        (``stature_measured`` is False): a weak estimate (leg segment lengths are poorly
+        observable in quiet standing; on phantoms of 1.62-1.92 m it stayed within 1.59-1.75
+        m), so pass the stature when the camera frames only the legs.
 
     Returns
     -------

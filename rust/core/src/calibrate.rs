@@ -167,7 +167,7 @@ pub fn calibrate_subject(
     let floor = estimate_floor_frames(frames, depth_scale, rays)?;
     let lab0 = estimate_lab_frame(frames, depth_scale, rays)?;
     let bg0 = learn_background(frames, depth_scale, rays, &lab0)?;
-    let (pts0, top_px) = gather(frames, depth_scale, rays, &lab0, &bg0)?;
+    let (pts0, top_px, tops) = gather(frames, depth_scale, rays, &lab0, &bg0)?;
     let cam0 = lab0.camera_position();
     // standing on the floor, or on a box or platform (the start of a drop jump)
     let stance0 = Stance::under(&pts0, bg0.supports());
@@ -177,17 +177,11 @@ pub fn calibrate_subject(
     let (stature, measured) = match stature {
         Some(s) => (s, false),
         None => {
-            if top_px < 3 {
-                // the head is out of view: the stature from the legs (their length fitted with
-                // wide priors, then the proportions of the model)
-                (stature_from_legs(&pts0, &cam0, &stance0), false)
-            } else {
-                let mut ys: Vec<f64> = pts0.iter().map(|p| p.y).collect();
-                let n = ys.len();
-                let top = *ys
-                    .select_nth_unstable_by((n * 998) / 1000, f64::total_cmp)
-                    .1
-                    - ground;
+            // the top of the head (see `crate::stature`), when it is in view
+            let head = (top_px >= 3)
+                .then(|| crate::stature::stature_from_tops(&tops, ground, &cam0))
+                .flatten();
+            if let Some(top) = head {
                 if !(1.0..=2.3).contains(&top) {
                     return Err(Error::Calibration(format!(
                     "subject calibration: the standing subject is {top:.2} m tall by the points; \
@@ -195,6 +189,10 @@ pub fn calibrate_subject(
                 )));
                 }
                 (top, true)
+            } else {
+                // the head is out of view: the stature from the legs (their length fitted with
+                // wide priors, then the proportions of the model)
+                (stature_from_legs(&pts0, &cam0, &stance0), false)
             }
         }
     };
@@ -307,20 +305,21 @@ fn stature_from_legs(pts: &[V3], cam: &V3, stance: &Stance) -> f64 {
     (guess * ratio).clamp(1.2, 2.2)
 }
 
-/// Subject points (lab) of up to [`GATHER_FRAMES`] frames spread over the trial, and the
-/// topmost image row the subject reaches.
+/// Subject points (lab) of up to [`GATHER_FRAMES`] frames spread over the trial, the topmost
+/// image row the subject reaches, and each frame's top (see [`crate::stature::frame_top`]).
 fn gather(
     frames: &[&[u16]],
     depth_scale: f32,
     rays: &RayTable,
     lab: &LabFrame,
     bg: &Background,
-) -> Result<(Vec<V3>, usize)> {
+) -> Result<(Vec<V3>, usize, Vec<V3>)> {
     let intr = rays.intrinsics();
     let n = frames.len().min(GATHER_FRAMES);
     let mut out = Vec::new();
     let mut sp = SubjectPoints::new();
     let mut top_px = usize::MAX;
+    let mut tops = Vec::new();
     for j in 0..n {
         let fr = frames[j * frames.len() / n];
         let Some(b) = find_subject(fr, depth_scale, rays, lab, bg)? else {
@@ -336,7 +335,9 @@ fn gather(
             &b,
             &mut sp,
         )?;
+        let start = out.len();
         out.extend(sp.points.iter().map(to_v3));
+        tops.extend(crate::stature::frame_top(&out[start..]));
         if let Some(&p) = sp.pixels.iter().min() {
             top_px = top_px.min(p as usize / intr.width);
         }
@@ -348,7 +349,7 @@ fn gather(
             out.len()
         )));
     }
-    Ok((out, top_px))
+    Ok((out, top_px, tops))
 }
 
 /// Yaw (about lab Y) of the subject's anterior axis, up to 180 deg: the minor horizontal axis

@@ -22,6 +22,7 @@ pub mod plane;
 pub mod samples;
 pub mod segment;
 pub mod shape;
+pub mod stature;
 pub mod synth;
 #[cfg(test)]
 pub(crate) mod synthetic;
