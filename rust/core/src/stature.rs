@@ -8,10 +8,10 @@
 //! So each frame's top is its highest point that lies on a surface: one with at least
 //! [`TOP_NEIGHBOURS`] other points within [`TOP_RADIUS`] of it (seen at a grazing angle near
 //! the outline, the head's own rows of points lie a few centimetres apart; flying pixels are
-//! scattered in range). The stature is the median of the
-//! frames' tops above the support, plus the part of the skull the camera cannot see: from
-//! below, its outline is where the view ray grazes the skull, `r (1 - cos e)` under the vertex
-//! for a ray rising at `e`, with `r` the skull's radius ([`SKULL_OF_STATURE`] of the stature).
+//! scattered in range). The stature is the median of the frames' tops above the support, plus
+//! the part of the skull the camera cannot see: from below, its outline is where the view ray
+//! grazes the skull, `r (1 - cos e)` under the vertex for a ray rising at `e`, with `r` the
+//! skull's radius ([`SKULL_OF_STATURE`] of the stature).
 
 use nalgebra::Vector3;
 
@@ -56,15 +56,12 @@ pub fn stature_from_tops(tops: &[V3], ground: f64, cam: &V3) -> Option<f64> {
     if tops.is_empty() {
         return None;
     }
-    let mut ys: Vec<f64> = tops.iter().map(|p| p.y).collect();
-    let mid = ys.len() / 2;
-    let y = *ys.select_nth_unstable_by(mid, f64::total_cmp).1;
-    let seen = y - ground;
-    let p = tops[tops
-        .iter()
-        .enumerate()
-        .min_by(|a, b| (a.1.y - y).abs().total_cmp(&(b.1.y - y).abs()))
-        .map_or(0, |(i, _)| i)];
+    let mut sorted = tops.to_vec();
+    let mid = sorted.len() / 2;
+    let p = *sorted
+        .select_nth_unstable_by(mid, |a, b| a.y.total_cmp(&b.y))
+        .1;
+    let seen = p.y - ground;
     Some(seen + hidden_cap(seen, &p, cam))
 }
 
