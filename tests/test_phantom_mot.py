@@ -144,3 +144,51 @@ def test_supported_feet_stay_level_when_the_shank_leans(tmp_path):
         k = np.flatnonzero(sim.rows == deep)[0]
         want = joint_angles("ankle", s, shank[deep].T @ foot[deep])
         assert tr[f"ankle_dorsiflexion_{s}"][k] == pytest.approx(want[0], abs=1e-6)
+
+
+def _write_grf(path, t: np.ndarray, on: np.ndarray) -> None:
+    """An OpenSim external-loads file: two plates sharing 700 N while ``on``."""
+    force = np.where(on, 350.0, 0.0)
+    names = ["time"] + [f"ground_force_{k}_{a}" for k in (1, 2) for a in ("vx", "vy", "vz")]
+    cols = [t] + [force if a == "vy" else 0 * t for _ in (1, 2) for a in ("vx", "vy", "vz")]
+    head = f"ExternalLoads\nversion=1\nnRows={t.size}\nnColumns={len(names)}\nendheader\n"
+    rows = "\n".join("\t".join(f"{v:.6f}" for v in r) for r in np.stack(cols, -1))
+    path.write_text(head + "\t".join(names) + "\n" + rows + "\n")
+
+
+def test_force_plates_time_the_contacts(tmp_path):
+    body = Body()
+    cols = _hop(body)
+    _write(tmp_path / "hop.mot", cols, True)
+    # the plates see the feet leave 20 ms after the file's pelvis starts its flight and meet
+    # the floor 20 ms before it ends
+    off, on = TAKE_OFF + 0.02, LANDING - 0.02
+    t = np.round(np.arange(0.0, 2.2, 0.001), 4)  # plates sampled at 1 kHz
+    _write_grf(tmp_path / "hop_grf.mot", t, (t < off) | (t >= on))
+    cam = CameraPlacement("d435", (424, 240), 90)
+    frame = 1.0 / 90
+    motion = motions.from_mot(tmp_path / "hop.mot", grf=tmp_path / "hop_grf.mot")
+    assert motion.params["grf"].endswith("hop_grf.mot")
+    sim = simulate(body, motion, cam)
+    ev = sim.events
+    # the first frame in the air, the first back on the floor
+    assert off - 0.001 <= ev["take_off_s"] < off + frame
+    assert on - 0.001 <= ev["initial_contact_s"] < on + frame
+    air = ~np.isfinite(sim.placement.support["r"])
+    np.testing.assert_array_equal(air, (sim.times >= off - 0.001) & (sim.times < on - 0.001))
+    # on the floor in contact, never below it, up in the air
+    for s in "lr":
+        low = sim.skin.lowest_foot_point(sim.placement.pose, s)
+        assert low.min() > -1e-6
+        np.testing.assert_allclose(low[~air], 0.0, atol=1e-6)
+        assert low[air].max() > 0.1
+
+
+def test_bad_force_plate_files_are_named(tmp_path):
+    cols = _hop(Body())
+    _write(tmp_path / "hop.mot", cols, True)
+    _write(tmp_path / "noforce.mot", {"time": cols["time"], "x": 0 * cols["time"]}, True)
+    with pytest.raises(InputError, match="noforce.mot.*_vy"):
+        motions.from_mot(tmp_path / "hop.mot", grf=tmp_path / "noforce.mot")
+    with pytest.raises(InputError, match="absent.mot"):
+        motions.from_mot(tmp_path / "hop.mot", grf=tmp_path / "absent.mot")

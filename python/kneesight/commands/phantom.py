@@ -19,6 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the command's arguments."""
     parser.add_argument("--motion", choices=MOTIONS, help="the task to perform (or --mot)")
     parser.add_argument("--mot", metavar="FILE", help="drive the phantom with an OpenSim .mot")
+    parser.add_argument(
+        "--grf",
+        metavar="FILE",
+        help="with --mot: the trial's ground reaction forces (OpenSim .mot); they time the "
+        "floor contacts (vertical force above 20 N)",
+    )
     parser.add_argument("--out", required=True, metavar="PATH", help="recording to write (.db3)")
     g = parser.add_argument_group("camera")
     g.add_argument("--camera", default="d435", help="d415, d435 or d455 (default d435)")
@@ -67,7 +73,9 @@ def _motion(args: argparse.Namespace, valgus: ValgusProfile) -> Motion:
     if args.mot:
         if args.motion:
             raise InputError("give either --motion or --mot, not both")
-        return motions.from_mot(args.mot, valgus=valgus)
+        return motions.from_mot(args.mot, valgus=valgus, grf=args.grf)
+    if args.grf:
+        raise InputError("--grf applies only with --mot")
     if args.motion is None:
         raise InputError("--motion (or --mot) is required")
     if args.motion == "static":

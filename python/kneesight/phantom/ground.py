@@ -173,11 +173,19 @@ def _place_tracked(
         on_box[:first_off] = True
     base = np.where(on_box, box_h or 0.0, 0.0)
     above = np.where(on_box, np.maximum(c - base, 0.0), c)
-    on_floor = ~on_box & (above < CONTACT_TOL)
-    # Feet rest on their support up to CONTACT_TOL of clearance; above that the clearance
-    # comes back smoothly (position and velocity continuous at lift-off and touch-down).
-    x = np.maximum(above - CONTACT_TOL, 0.0) / CONTACT_TOL
-    lift = CONTACT_TOL * (x + 1.0 - (1.0 + 2.0 * x) * np.exp(-x))
+    if sample.ground_contact is not None:
+        # the force plates time the floor contacts: the feet stand on the floor while they
+        # register the subject and follow the file's clearance in the air (it leaves the
+        # floor, and meets it, moving: a take-off and a landing are that abrupt)
+        on_floor = ~on_box & sample.ground_contact
+        lift = np.where(on_floor | on_box, 0.0, np.maximum(above, 0.0))
+    else:
+        on_floor = ~on_box & (above < CONTACT_TOL)
+        # Feet rest on their support up to CONTACT_TOL of clearance; above that the
+        # clearance comes back smoothly (position and velocity continuous at lift-off and
+        # touch-down).
+        x = np.maximum(above - CONTACT_TOL, 0.0) / CONTACT_TOL
+        lift = CONTACT_TOL * (x + 1.0 - (1.0 + 2.0 * x) * np.exp(-x))
     y = h_contact + base + lift
     origin = np.stack([track[:, 0], y, track[:, 2]], -1)
     support: dict[str, np.ndarray] = {}

@@ -19,6 +19,9 @@ REQUIRED: tuple[str, ...] = tuple(
 
 TRANSLATIONS: tuple[str, ...] = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
 
+GRF_CONTACT_N = 20.0
+"""Total vertical ground reaction force (N) above which the subject is on the floor."""
+
 
 def read_mot(path: str | Path) -> dict[str, np.ndarray]:
     """Read an OpenSim ``.mot`` / ``.sto`` table.
@@ -117,7 +120,38 @@ def _sole_level_ankle(pelvis: np.ndarray, ang: dict[str, np.ndarray], side: str)
     return out
 
 
-def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
+def read_grf_contact(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Times and total vertical force of an OpenSim ground reaction force file.
+
+    Parameters
+    ----------
+    path : str or Path
+        An OpenSim external-loads ``.mot``: a ``time`` column and the vertical force of each
+        plate in a column ending ``_vy`` (N, Y up), e.g. ``ground_force_1_vy``.
+
+    Returns
+    -------
+    time : ndarray, shape (M,)
+        Seconds from the file's first row.
+    force : ndarray, shape (M,)
+        Sum of the plates' vertical forces, N.
+
+    Raises
+    ------
+    InputError
+        Not a readable ``.mot`` (see :func:`read_mot`), or no ``*_vy`` column.
+    """
+    p = Path(path)
+    cols = read_mot(p)
+    vy = [n for n in cols if n.endswith("_vy")]
+    if not vy:
+        raise InputError(f"{p} has no vertical force column (a name ending in _vy)")
+    return cols["time"] - cols["time"][0], np.sum([cols[n] for n in vy], axis=0)
+
+
+def from_mot(
+    path: str | Path, valgus: ValgusProfile | None = None, grf: str | Path | None = None
+) -> Motion:
     """Drive the phantom with an OpenSim ``.mot`` joint-angle file, with its real timing.
 
     Uses ``hip_flexion/adduction/rotation_<s>``, ``knee_angle_<s>``, ``ankle_angle_<s>``,
@@ -127,12 +161,21 @@ def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
     a one-DOF knee, so knee valgus, tibial rotation and arch drop come from ``valgus``, ramped
     with knee flexion. The pelvis height is taken from ``pelvis_ty`` and offset so that the
     phantom's feet rest on the floor whenever the motion puts them there (a box is added under
-    the feet if the motion starts on one); events come from the feet's height.
+    the feet if the motion starts on one). Events come from the feet's height, or, given the
+    trial's force plates (``grf``), from the plates: the feet then stand on the floor exactly
+    while the vertical force exceeds :data:`GRF_CONTACT_N`, as the laboratory timed the
+    contacts. The feet's height alone cannot time them that well: the file's subject has other
+    segment lengths, so the feet are taken to stand while within 5 cm of the floor, which
+    holds a take-off on the floor 2-3 frames (at 90 frames/s) past the plates' and starts the
+    next landing as much before theirs.
 
     Parameters
     ----------
     path : str or Path
     valgus : ValgusProfile, optional
+    grf : str or Path, optional
+        The trial's ground reaction forces (see :func:`read_grf_contact`), on the same clock
+        as ``path`` (both start at their first row).
     """
     p = Path(path)
     cols = read_mot(p)
@@ -140,6 +183,7 @@ def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
     if missing:
         raise InputError(f"{p} lacks the column(s) {missing}")
     time = cols["time"] - cols["time"][0]
+    plates = read_grf_contact(grf) if grf is not None else None
     valgus = valgus or ValgusProfile.neutral()
 
     def get(t: np.ndarray, name: str, default: float = 0.0) -> np.ndarray:
@@ -189,8 +233,14 @@ def from_mot(path: str | Path, valgus: ValgusProfile | None = None) -> Motion:
             ang[f"ankle_{s}"] = _sole_level_ankle(rot, ang, s)
         track = np.stack([get(t, c) for c in TRANSLATIONS], -1)
         nan = np.full_like(t, np.nan)
+        contact = None
+        if plates is not None:
+            contact = np.interp(t, *plates, left=0.0, right=0.0) > GRF_CONTACT_N
         return MotionSample(t, ang, rot, arch, {s: nan.copy() for s in SIDES},
-                            np.zeros((t.size, 2)), pelvis_track=track)  # fmt: skip
+                            np.zeros((t.size, 2)), pelvis_track=track,
+                            ground_contact=contact)  # fmt: skip
 
-    return Motion(f"mot:{p.name}", float(time[-1]), valgus, sampler,
-                  params={"file": str(p), "rows": int(time.size)})  # fmt: skip
+    params: dict[str, object] = {"file": str(p), "rows": int(time.size)}
+    if grf is not None:
+        params["grf"] = str(grf)
+    return Motion(f"mot:{p.name}", float(time[-1]), valgus, sampler, params=params)

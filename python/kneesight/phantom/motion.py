@@ -40,6 +40,11 @@ class MotionSample:
         the ankles on it and a single-leg stance keeps the foot under its hip).
     pelvis_track : ndarray, shape (N, 3), optional
         Measured pelvis positions (from a .mot file) to follow instead of solving for them.
+    ground_contact : ndarray of bool, shape (N,), optional
+        With ``pelvis_track``: whether the force plates register the subject (vertical ground
+        reaction force above :data:`kneesight.phantom.mot.GRF_CONTACT_N`). The feet then stand
+        on the floor exactly in those frames, instead of whenever they come within the contact
+        tolerance of it.
     """
 
     times: np.ndarray
@@ -49,6 +54,7 @@ class MotionSample:
     support: dict[str, np.ndarray]
     stance_xz: np.ndarray
     pelvis_track: np.ndarray | None = None
+    ground_contact: np.ndarray | None = None
 
 
 @dataclass
