@@ -1,4 +1,5 @@
-"""``kneesight phantom`` options that shape the motion (drop jump knee flexion at contact)."""
+"""``kneesight phantom`` options that shape the motion (drop jump knee flexion at contact, force
+plates)."""
 
 from __future__ import annotations
 
@@ -36,4 +37,11 @@ def test_knee_flexion_at_contact_is_refused_outside_dvj_or_range(tmp_path, capsy
     assert "--knee-flexion-at-contact applies only to --motion dvj" in capsys.readouterr().err
     assert main([*base, "70", "--motion", "dvj"]) == 1
     assert "knee_flexion_at_contact = 70.0 is outside" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_force_plates_are_refused_without_a_mot_file(tmp_path, capsys):
+    out = tmp_path / "x.db3"
+    assert main(["phantom", "--out", str(out), "--motion", "dvj", "--grf", "f.mot"]) == 1
+    assert "--grf applies only with --mot" in capsys.readouterr().err
     assert not out.exists()
