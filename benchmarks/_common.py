@@ -75,7 +75,9 @@ def case_motion(case: Case) -> object:
     path = REFERENCE / case.motion.split(":", 1)[1]
     if not path.exists():
         raise SystemExit(f"{path} not found (the benchmark reads ../shared/reference-motion)")
-    return from_mot(path, valgus=valgus)
+    # the trial's force plates time its contacts (as the laboratory did)
+    grf = REFERENCE.parent / "ID" / path.name.replace("_ik.mot", "_grf.mot")
+    return from_mot(path, valgus=valgus, grf=grf if grf.exists() else None)
 
 
 def sdk_depth_frames(depths: list[np.ndarray], frame: DepthFrame) -> tuple[list, object]:

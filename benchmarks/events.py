@@ -1,12 +1,13 @@
 """Landing events through the tracker: frames off the phantom's truth, per event.
 
 Each case renders a phantom static trial and a landing trial (built-in drop vertical jump with
-valgus variants, or real drop jumps driven by ``../shared/reference-motion/IK``), calibrates
-the subject from the static trial, tracks the trial (twice, as ``kneesight analyze`` does: again
-with the thigh length measured in its bent-knee frames), runs the event detector on the tracked
-kinematics table (and, for reference, on the phantom's exact joint centres) and prints the
-error in frames (detected - truth; positive = late) of initial contact (IC), peak knee
-flexion (PKF), take-off (TO) and second contact (SC), per case and pooled.
+valgus variants, or real drop jumps driven by ``../shared/reference-motion/IK``, their
+contacts timed by the trials' force plates in ``ID``), calibrates the subject from the static
+trial, tracks the trial (twice, as ``kneesight analyze`` does: again with the thigh length
+measured in its bent-knee frames), runs the event detector on the tracked kinematics table
+(and, for reference, on the phantom's exact joint centres) and prints the error in frames
+(detected - truth; positive = late) of initial contact (IC), peak knee flexion (PKF),
+take-off (TO) and second contact (SC), per case and pooled.
 
 Renders (15-30 s per trial) are cached under ``--cache`` (default
 ``/tmp/kneesight-bench-events``); tracked tables are cached per build of the tracker (keyed by
