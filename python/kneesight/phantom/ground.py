@@ -5,7 +5,8 @@ its support surface (no floating, no sinking) and its horizontal position so tha
 supported ankles stay where the motion plants them. Between stances the pelvis follows a
 ballistic path (constant horizontal velocity, gravity vertically) joining the two stances.
 Motions from a ``.mot`` file follow the measured pelvis path instead, offset so the feet meet
-the floor; their support phases are then detected from the feet's height.
+the floor; their support phases are then detected from the feet's height, or taken from the
+trial's force plates when given (:func:`kneesight.phantom.mot.from_mot`).
 """
 
 from __future__ import annotations
