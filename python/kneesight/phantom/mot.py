@@ -120,7 +120,7 @@ def _sole_level_ankle(pelvis: np.ndarray, ang: dict[str, np.ndarray], side: str)
     return out
 
 
-def read_grf_contact(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+def read_vertical_force(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Times and total vertical force of an OpenSim ground reaction force file.
 
     Parameters
@@ -174,7 +174,7 @@ def from_mot(
     path : str or Path
     valgus : ValgusProfile, optional
     grf : str or Path, optional
-        The trial's ground reaction forces (see :func:`read_grf_contact`), on the same clock
+        The trial's ground reaction forces (see :func:`read_vertical_force`), on the same clock
         as ``path`` (both start at their first row).
     """
     p = Path(path)
@@ -183,7 +183,7 @@ def from_mot(
     if missing:
         raise InputError(f"{p} lacks the column(s) {missing}")
     time = cols["time"] - cols["time"][0]
-    plates = read_grf_contact(grf) if grf is not None else None
+    plates = read_vertical_force(grf) if grf is not None else None
     valgus = valgus or ValgusProfile.neutral()
 
     def get(t: np.ndarray, name: str, default: float = 0.0) -> np.ndarray:
