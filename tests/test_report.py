@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import kneesight
-from kneesight import InputError
+from kneesight import InputError, projection
 from kneesight.io.frames import DepthFrame
 from kneesight.report import skeleton, write_report
 from test_export_trial import synthetic_summary, write_trial_dir
@@ -38,7 +38,7 @@ def fake_depth_frame(trial_dir: Path, frame_number: int, row: int) -> DepthFrame
     vv, uu = np.mgrid[0 : intr["height"], 0 : intr["width"]]
     for side in ("l", "r"):
         for j in ("hjc", "kjc", "ajc"):
-            ((u, v),) = skeleton.project(
+            ((u, v),) = projection.project(
                 trial.joint_centre(j, side)[row : row + 1], s["camera"]["lab_from_camera"], intr
             )
             depth[(uu - u) ** 2 + (vv - v) ** 2 < 15**2] = 2500
@@ -77,7 +77,7 @@ def test_projection_matches_the_pinhole_model():
     intr = {"fx": 400.0, "fy": 410.0, "ppx": 420.0, "ppy": 240.0}
     # camera at x=2.5, y=0.6 looking along -X: a lab point 2 m in front, 0.3 m to the subject's
     # right (lab +Z) and 0.2 m up appears left of centre (image x = -lab Z) and above centre
-    uv = skeleton.project(np.array([[0.5, 0.8, 0.3], [3.0, 0.6, 0.0]]), lab_from_camera, intr)
+    uv = projection.project(np.array([[0.5, 0.8, 0.3], [3.0, 0.6, 0.0]]), lab_from_camera, intr)
     assert uv[0] == pytest.approx([420 - 400 * 0.3 / 2.0, 240 - 410 * 0.2 / 2.0])
     assert np.isnan(uv[1]).all()  # behind the camera
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import kneesight.io
+from kneesight import projection
 from kneesight.export.trialdir import load_trial
 from kneesight.report import skeleton, write_report
 from test_report import ARTIFACTS, chromium
@@ -65,7 +66,7 @@ def test_skeleton_lands_on_the_knees_in_the_recorded_depth(phantom_trial):
         depth = frame.depth_m
         for side in ("l", "r"):
             knee = trial.joint_centre("kjc", side)[row]
-            ((u, v),) = skeleton.project(knee[None], lab_from_camera, intr)
+            ((u, v),) = projection.project(knee[None], lab_from_camera, intr)
             z_centre = (cam_from_lab[:3, :3] @ knee + cam_from_lab[:3, 3])[2]
             patch = depth[int(v) - 3 : int(v) + 4, int(u) - 3 : int(u) + 4]
             surface = np.median(patch[patch > 0])

@@ -1,9 +1,7 @@
 """The fitted leg skeleton drawn over the depth image (front view) at landing events.
 
-Joint centres (lab frame) are mapped into the camera with the inverse of ``lab_from_camera`` and
-projected with the pinhole intrinsics (camera x right, y down, z forward;
-``u = fx x / z + ppx``, ``v = fy y / z + ppy``; D4xx depth streams are rectified, so the
-distortion coefficients are zero). The depth frames are read from the recording in one pass that
+Joint centres (lab frame) are projected into the depth image by
+:func:`kneesight.projection.project`. The depth frames are read from the recording in one pass that
 stops as soon as the wanted frames are found.
 """
 
@@ -18,6 +16,7 @@ import numpy as np
 from kneesight.conventions import JOINT_CENTRES, SIDES
 from kneesight.errors import KneesightError
 from kneesight.export.trialdir import Trial, as_dict
+from kneesight.projection import project
 from kneesight.report.plots import EVENT_NAMES, SIDE_COLOURS, plt, png_data_uri
 
 SNAPSHOT_EVENTS: tuple[str, ...] = ("initial_contact_s", "peak_knee_flexion_s")
@@ -44,39 +43,6 @@ class Snapshot:
     title: str
     uri: str | None
     reason: str = ""
-
-
-def camera_from_lab(lab_from_camera: Any) -> np.ndarray:
-    """Inverse of a 4 x 4 rigid transform given as nested lists; shape (4, 4)."""
-    m = np.asarray(lab_from_camera, dtype=np.float64)
-    if m.shape != (4, 4) or not np.isfinite(m).all():
-        raise ValueError("lab_from_camera must be a finite 4 x 4 matrix")
-    return np.linalg.inv(m)
-
-
-def project(points_lab: np.ndarray, lab_from_camera: Any, intr: dict[str, float]) -> np.ndarray:
-    """Project lab-frame points into the depth image.
-
-    Parameters
-    ----------
-    points_lab : ndarray of float, shape (K, 3)
-        Metres, lab frame.
-    lab_from_camera : array-like, shape (4, 4)
-        Pose of the camera in the lab (camera coordinates -> lab coordinates).
-    intr : dict
-        ``fx``, ``fy``, ``ppx``, ``ppy`` in pixels.
-
-    Returns
-    -------
-    ndarray of float64, shape (K, 2)
-        Pixel coordinates (u right, v down); NaN for points behind the camera or missing.
-    """
-    cam = camera_from_lab(lab_from_camera)
-    p = np.asarray(points_lab, dtype=np.float64) @ cam[:3, :3].T + cam[:3, 3]
-    z = np.where(p[:, 2] > 1e-6, p[:, 2], np.nan)
-    u = intr["fx"] * p[:, 0] / z + intr["ppx"]
-    v = intr["fy"] * p[:, 1] / z + intr["ppy"]
-    return np.stack([u, v], axis=1)
 
 
 def read_frames(recording: str | Path, wanted: set[int]) -> dict[int, Any]:
