@@ -71,6 +71,35 @@ def test_no_stature_without_the_neck_in_view_or_with_the_arms_up() -> None:
     assert shoulder_height(np.zeros((10, 3))) is None
 
 
+def test_shoulders_and_feet_count_only_where_the_image_shows_them() -> None:
+    # the top of the image crossing the shoulders on a slant (a camera 1.4 m away, turned 35
+    # deg to the subject): above the trunk only the top of the far shoulder shows, narrow like
+    # a neck (band widths as measured on such a phantom trial)
+    rng = np.random.default_rng(2)
+    trunk = _box(rng, (0.85, 1.44), 0.5, 8000)
+    far = _box(rng, (1.44, 1.54), 0.09, 600)
+    far[:, 2] -= 0.2
+    cut = np.concatenate([trunk, far])
+    assert shoulder_height(cut) == pytest.approx(1.44, abs=0.021)  # taken for the shoulders
+
+    def slant(q: np.ndarray) -> np.ndarray:
+        return q[:, 1] <= np.where(q[:, 2] < -0.1, 1.56, 1.44)
+
+    assert shoulder_height(cut, slant) is None
+    # the real shoulders, the neck and the trunk's full width in the image still count
+    top = _standing(1.75, top=1.53)
+    assert shoulder_height(top, lambda q: q[:, 1] <= 1.53) == pytest.approx(1.43, abs=0.021)
+    # the bottom of the image 0.3 m above the floor: the lowest points are not the feet (the
+    # stature would read 17 % short)
+    legs_cut = top[top[:, 1] >= 0.3]
+    short = stature_from_shoulders([legs_cut])
+    assert short is not None and short[0] < 0.85 * 1.75
+    assert stature_from_shoulders([legs_cut], in_view=lambda q: q[:, 1] >= 0.3) is None
+    assert stature_from_shoulders([top], in_view=lambda q: q[:, 1] >= -0.1)[0] == (  # type: ignore[index]
+        pytest.approx(1.75, rel=0.015)
+    )
+
+
 def test_analyze_sizes_the_model_from_the_shoulders(tmp_path) -> None:
     # a 1.68 m woman at 2 m, the camera 1 m up aimed at 0.65 m: the image ends 1.69 m up and
     # cuts off the top of her head in the static trial

@@ -27,6 +27,7 @@ from kneesight.errors import (
     RecordingError,
     TrackingError,
 )
+from kneesight.projection import in_image
 
 Progress = Callable[[int, int | None], None]
 """``progress(frames_done, frames_total_or_None)``."""
@@ -609,7 +610,10 @@ def _shoulder_stature(
         points = [np.asarray(seg.segment(f.depth)[0]) for f in used]
     except KneesightError:
         return None
-    return stature_from_shoulders(points, bg.supports)
+    i = f0.intrinsics
+    intr = {k: float(getattr(i, k)) for k in ("fx", "fy", "ppx", "ppy", "width", "height")}
+    pose = lab.lab_from_camera
+    return stature_from_shoulders(points, bg.supports, lambda q: in_image(q, pose, intr))
 
 
 def _stature_info(cal: Any, given: float | None) -> dict[str, Any]:

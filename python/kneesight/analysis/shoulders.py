@@ -10,9 +10,12 @@ and men, where the legs' share differs by 6 % between the sexes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+
+InView = Callable[[np.ndarray], np.ndarray]
+"""Whether lab points (shape (K, 3), m) lie in the camera's image: bool array of shape (K,)."""
 
 SHOULDER_OF_STATURE = 0.818
 """Shoulder (acromion) height as a fraction of stature (Drillis & Contini 1966)."""
@@ -32,7 +35,7 @@ ON_FLOOR_M = 0.06
 """The lowest points of a subject standing on the floor lie below this height, m."""
 
 
-def shoulder_height(points: np.ndarray) -> float | None:
+def shoulder_height(points: np.ndarray, in_view: InView | None = None) -> float | None:
     """Height of the top of the shoulders from a standing subject's points.
 
     Parameters
@@ -40,6 +43,12 @@ def shoulder_height(points: np.ndarray) -> float | None:
     points : ndarray, shape (N, 3)
         The subject's points in the lab frame (metres; Y up, Z to the subject's right), e.g.
         several frames of quiet standing pooled.
+    in_view : callable, optional
+        Whether lab points lie in the camera's image. The top of the image can cut the trunk
+        on a slant (a camera close by, turned to the subject): the bands just below the cut
+        then narrow like a neck. With ``in_view``, the shoulders count only when the full
+        width of the trunk is in the image over the neck's bands, so that what narrows there
+        is the subject (checked halfway up the neck's bands).
 
     Returns
     -------
@@ -52,9 +61,8 @@ def shoulder_height(points: np.ndarray) -> float | None:
     p = np.asarray(points, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != 3 or len(p) < 100:
         return None
-    y, z = p[:, 1], p[:, 2]
-    ok = np.isfinite(y) & np.isfinite(z) & (y >= LOWEST_M)
-    y, z = y[ok], z[ok]
+    ok = np.isfinite(p).all(axis=1) & (p[:, 1] >= LOWEST_M)
+    x, y, z = p[ok, 0], p[ok, 1], p[ok, 2]
     if y.size < 100:
         return None
     edges = np.arange(LOWEST_M, float(y.max()) + BAND_M, BAND_M)
@@ -71,7 +79,17 @@ def shoulder_height(points: np.ndarray) -> float | None:
             continue
         above = widths[b + 1 : b + 1 + seen]
         if above.size == seen and np.all(np.isfinite(above)) and np.all(above < NECK_SHARE * w):
-            return float(edges[b] + BAND_M)
+            top = float(edges[b] + BAND_M)
+            if in_view is not None:
+                zb = z[band == b]
+                xm = float(np.median(x[band == b]))
+                # halfway up the neck's bands, at both sides of the trunk
+                corners = np.array(
+                    [[xm, top + NECK_SEEN_M / 2, float(np.percentile(zb, q))] for q in (2, 98)]
+                )
+                if not np.all(in_view(corners)):
+                    return None  # the narrowing is the image's edge, not the neck
+            return top
         return None  # the widest top is cut off by the image (or the arms are up)
     return None
 
@@ -79,6 +97,7 @@ def shoulder_height(points: np.ndarray) -> float | None:
 def stature_from_shoulders(
     frames: Sequence[np.ndarray],
     supports: Sequence[tuple[float, tuple[float, float], tuple[float, float]]] = (),
+    in_view: InView | None = None,
 ) -> tuple[float, float] | None:
     """Stature (m) and shoulder height above the feet (m) from the points of standing frames.
 
@@ -88,6 +107,8 @@ def stature_from_shoulders(
         The subject's points of each frame, lab frame, metres.
     supports : sequence of (height, (x_min, x_max), (z_min, z_max))
         Surfaces the subject may stand on (box tops; ``Background.supports``), lab metres.
+    in_view : callable, optional
+        Whether lab points lie in the camera's image (see :func:`shoulder_height`).
 
     Returns
     -------
@@ -96,13 +117,15 @@ def stature_from_shoulders(
         not seen (see :func:`shoulder_height`). The feet stand on the highest support under the
         subject's middle no higher than their lowest points (plus :data:`ON_FLOOR_M`), else on
         the floor (``y`` = 0) when the lowest points lie within :data:`ON_FLOOR_M` of it, else
-        at the lowest points (the box's top eaten by the noise: the stature reads short).
+        at the lowest points (the box's top eaten by the noise: the stature reads short);
+        None then if ``in_view`` says the image ends there (a camera close by cuts off the
+        feet).
     """
     pts = [np.asarray(f, dtype=np.float64).reshape(-1, 3) for f in frames if len(f)]
     if not pts:
         return None
     p = np.concatenate(pts)
-    h = shoulder_height(p)
+    h = shoulder_height(p, in_view)
     if h is None:
         return None
     ok = np.isfinite(p).all(axis=1)
@@ -116,6 +139,8 @@ def stature_from_shoulders(
     if under:
         h -= max(under)
     elif low > ON_FLOOR_M:
+        if in_view is not None and not np.all(in_view(np.array([[x, low - ON_FLOOR_M, z]]))):
+            return None  # the image ends above the feet
         h -= low
     stature = h / SHOULDER_OF_STATURE
     if not 1.2 <= stature <= 2.2:
