@@ -81,8 +81,8 @@ def shoulder_height(points: np.ndarray, in_view: InView | None = None) -> float 
         if above.size == seen and np.all(np.isfinite(above)) and np.all(above < NECK_SHARE * w):
             top = float(edges[b] + BAND_M)
             if in_view is not None:
-                zb = z[band == b]
-                xm = float(np.median(x[band == b]))
+                m = band == b
+                zb, xm = z[m], float(np.median(x[m]))
                 # halfway up the neck's bands, at both sides of the trunk
                 corners = np.array(
                     [[xm, top + NECK_SEEN_M / 2, float(np.percentile(zb, q))] for q in (2, 98)]
