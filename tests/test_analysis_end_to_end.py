@@ -224,6 +224,24 @@ def test_quiet_standing_ends_where_the_subject_starts_to_move() -> None:
     assert quiet_frames(frames[:start], 0.001, fps) == start  # still throughout
 
 
+def test_quiet_standing_at_a_low_resolution_allows_for_its_larger_depth_noise() -> None:
+    """A depth mode with half the focal length (424x240) has twice the depth noise: with the
+    focal length given the still subject is quiet, and the motion is still found."""
+    from kneesight.analysis.recording import quiet_frames
+
+    rng = np.random.default_rng(1)
+    fps, start = 90.0, 40
+    frames = []
+    for k in range(120):
+        z = 2000.0 + rng.normal(0.0, 24.0, (60, 106))  # mm: twice the noise of 848x480 at 2 m
+        shift = 9.0 * max(k - start, 0)  # 0.8 m/s from frame 40
+        z[15:45, 40:60] = 1800.0 + shift + rng.normal(0.0, 24.0, (30, 20))
+        frames.append(np.clip(z, 0, 65535).astype(np.uint16))
+    assert quiet_frames(frames, 0.001, fps, stride=1) == 0  # noise read as motion at 848x480
+    n = quiet_frames(frames, 0.001, fps, stride=1, fx=215.0)
+    assert start - 9 <= n <= start
+
+
 def test_without_static_a_trial_that_starts_moving_is_a_clear_error(
     phantom: dict[str, Any], capsys
 ) -> None:

@@ -39,7 +39,12 @@ QUIET_MIN_S = 0.15
 MOTION_LAG_S = 0.1
 """Motion is a depth change between frames this far apart ..."""
 MOTION_CHANGE_M = (0.05, 0.02)
-"""... larger than 5 cm or 0.02 z^2 m (about 5 sigma of a D435's depth noise at depth z) ..."""
+"""... larger than 5 cm or 0.02 z^2 m (about 5 sigma of a D435's depth noise at depth z in its
+848x480 mode; the z^2 term grows as the focal length shrinks, see :data:`MOTION_FX_PX`) ..."""
+MOTION_FX_PX = 425.0
+"""Focal length (pixels) the z^2 term of :data:`MOTION_CHANGE_M` is for (a D435 at 848x480):
+depth noise is a disparity error in pixels, so at a lower resolution (424x240: half the focal
+length) the same depth changes by twice as much."""
 MOTION_FRACTION = (2.0, 0.004, 0.02)
 """... in more than twice the fraction of pixels that change so in the stillest frames of the
 first two seconds, plus 0.4 % of the pixels, or in more than 2 % of the pixels (when something
@@ -182,7 +187,11 @@ def _first_frames(path: Path, n: float) -> Iterator[Any]:
 
 
 def moving_fraction(
-    depths: list[np.ndarray], depth_scale: float, lag: int, stride: int = 4
+    depths: list[np.ndarray],
+    depth_scale: float,
+    lag: int,
+    stride: int = 4,
+    fx: float | None = None,
 ) -> np.ndarray:
     """Fraction of pixels whose depth changes by more than the motion threshold
     (:data:`MOTION_CHANGE_M`) between frame ``i`` and frame ``i + lag``.
@@ -197,6 +206,9 @@ def moving_fraction(
         Frames between the compared frames (>= 1).
     stride : int
         Every ``stride``-th pixel in each direction is used.
+    fx : float, optional
+        Focal length of the frames, pixels (before the stride); the noise allowance grows
+        as it shrinks (:data:`MOTION_FX_PX`). Default: :data:`MOTION_FX_PX`.
 
     Returns
     -------
@@ -209,6 +221,10 @@ def moving_fraction(
     ]
     out = np.zeros(max(len(zs) - lag, 0))
     lo, k = MOTION_CHANGE_M
+    if fx is not None:
+        if not (np.isfinite(fx) and fx > 0):
+            raise InputError(f"fx must be a positive focal length in pixels, got {fx}")
+        k *= MOTION_FX_PX / float(fx)
     for i in range(out.size):
         a, b = zs[i], zs[i + lag]
         ok = (a > 0) & (b > 0)
@@ -217,7 +233,13 @@ def moving_fraction(
     return out
 
 
-def quiet_frames(depths: list[np.ndarray], depth_scale: float, fps: float, stride: int = 4) -> int:
+def quiet_frames(
+    depths: list[np.ndarray],
+    depth_scale: float,
+    fps: float,
+    stride: int = 4,
+    fx: float | None = None,
+) -> int:
     """How many leading frames show the subject standing still (before they start to move).
 
     The frames should span about two seconds: the stillest tenth of them sets the level of
@@ -233,6 +255,8 @@ def quiet_frames(depths: list[np.ndarray], depth_scale: float, fps: float, strid
         Frame rate, Hz.
     stride : int
         Every ``stride``-th pixel in each direction is used.
+    fx : float, optional
+        Focal length of the full-resolution frames, pixels (see :func:`moving_fraction`).
 
     Returns
     -------
@@ -241,7 +265,7 @@ def quiet_frames(depths: list[np.ndarray], depth_scale: float, fps: float, strid
         the subject stands still throughout).
     """
     lag = max(1, int(round(MOTION_LAG_S * fps)))
-    frac = moving_fraction(depths, depth_scale, lag, stride)
+    frac = moving_fraction(depths, depth_scale, lag, stride, fx)
     if frac.size == 0:
         return len(depths)
     times, plus, most = MOTION_FRACTION
@@ -273,7 +297,9 @@ def _calibrate_from_trial(
         small.append(np.ascontiguousarray(f.depth[::4, ::4]))
     if not frames:
         raise RecordingError(f"{rec}: the recording holds no depth frame")
-    n_quiet = quiet_frames(small, float(frames[0].depth_scale), fps, stride=1)
+    n_quiet = quiet_frames(
+        small, float(frames[0].depth_scale), fps, stride=1, fx=float(frames[0].intrinsics.fx)
+    )
     n_use = min(n_quiet, n_max)
     seconds = n_use / fps
     if seconds < QUIET_MIN_S:
@@ -526,6 +552,10 @@ def analyze(
     placement = camera_placement_warning(result.camera["lab_from_camera"])
     if placement:
         result.warnings.append(f"{rec}: {placement}")
+    intr = result.camera["intrinsics"]
+    mode = depth_mode_warning(int(intr["width"]), int(intr["height"]))
+    if mode:
+        result.warnings.append(f"{rec}: {mode}")
     if result.frames["tracked"] == 0:
         result.warnings.append(
             f"{rec}: the skeleton was not tracked in any frame (no person found?): nothing "
@@ -664,6 +694,34 @@ def camera_placement_warning(lab_from_camera: Any) -> str | None:
         f"the camera stands {abs(az):.0f} deg to the athlete's {side} of straight in front "
         "(place it within 30 deg): hip rotation and knee valgus are read less reliably from "
         "the side (on a phantom drop jump at 50 deg, RMSE 20 and 15 deg)"
+    )
+
+
+MIN_DEPTH_MODE = (848, 480)
+"""The smallest depth mode (width, height, pixels) the tracking is validated at."""
+
+
+def depth_mode_warning(width: int, height: int) -> str | None:
+    """A warning when the depth mode is smaller than :data:`MIN_DEPTH_MODE`, else None.
+
+    Parameters
+    ----------
+    width, height : int
+        The recording's depth mode, pixels.
+
+    Returns
+    -------
+    str or None
+        Names the mode and what smaller modes were measured to do.
+    """
+    if width >= MIN_DEPTH_MODE[0] and height >= MIN_DEPTH_MODE[1]:
+        return None
+    return (
+        f"the depth mode {width}x{height} is smaller than {MIN_DEPTH_MODE[0]}x"
+        f"{MIN_DEPTH_MODE[1]}, the smallest kneesight is validated at: fewer pixels fall on "
+        "the legs and feet (on a phantom drop jump 2 m away, 640x360 read hip internal "
+        "rotation and ankle dorsiflexion with 3.5 and 6.4 deg RMSE with the stature given, "
+        "424x240 was not tracked usefully); record at 848x480 or 1280x720"
     )
 
 
