@@ -12,7 +12,9 @@ use crate::camera::{check_scale, RayTable};
 use crate::error::Result;
 use crate::fit::{DepthView, FitConfig, FitStats, Fitter, Prior};
 use crate::fit_terms::{support_height, Support};
-use crate::model::{pelvis_rotation, side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP};
+use crate::model::{
+    pelvis_rotation, side_base, side_index, Kinematics, Seg, ANKLE, HIP, KNEE, NP, PELVIS_ROT,
+};
 use crate::noise::DepthNoise;
 use crate::segment::{
     find_subject, learn_background, roi_from_bounds, segment_subject, Background, Capsule,
@@ -50,6 +52,9 @@ const FOOT_SEARCH: f64 = 0.05;
 const FOOT_MIN_POINTS: usize = 10;
 /// Gravitational acceleration, m/s^2.
 const GRAVITY: f64 = 9.81;
+/// Fastest joint rotation carried into the prediction, rad/s (2000 deg/s: a landing's knee
+/// flexes at up to about 1000 deg/s, the ankle at push-off at 500-900).
+const MAX_JOINT_SPEED: f64 = 2000.0 * std::f64::consts::PI / 180.0;
 
 /// Tracked frames at least this confident may size the thigh.
 const LENGTH_CONFIDENCE: f64 = 0.6;
@@ -450,7 +455,8 @@ impl Tracker {
             } else {
                 self.cfg.slow_velocity
             };
-            q[k] += damp * (q1[k] - q0[k]) / gap * ahead;
+            let step = carried_step(k, (q1[k] - q0[k]) / gap, self.frame_interval);
+            q[k] += damp * step * ahead;
         }
         if self.stance_ground.is_none() {
             // in the air (stepping off, in flight) the pelvis, near the centre of mass, falls
@@ -1023,6 +1029,19 @@ impl Tracker {
     }
 }
 
+/// The change per frame of parameter `k` carried into the prediction, from its last change
+/// `step` per frame of `interval` s: none for an angle that turned faster than
+/// [`MAX_JOINT_SPEED`]. That is a fit that jumped (a foot flipped from toes down to toes up
+/// as it met the floor), not motion; carried on, it drives the next frame to the joint's
+/// limit.
+fn carried_step(k: usize, step: f64, interval: f64) -> f64 {
+    if k >= PELVIS_ROT && step.abs() > MAX_JOINT_SPEED * interval {
+        0.0
+    } else {
+        step
+    }
+}
+
 /// Capsules around the shanks and feet of a pose (see [`SubjectPoints::limbs`]): each
 /// segment's widest section and [`LIMB_MARGIN`] around its axis (the foot's: its mid-height
 /// line), cut at the top of a support (`supports`) under the ankle, elsewhere
@@ -1187,6 +1206,26 @@ fn face_top(pts: &[[f32; 3]], est: f64, cx: f64, cz: f64, thick: f64) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_joint_that_jumped_is_not_carried_into_the_prediction() {
+        let dt = 1.0 / 90.0;
+        let ankle = side_base(Side::Left) + ANKLE;
+        let knee = side_base(Side::Right) + KNEE;
+        // a foot flipped by 86 deg in one frame: held, not extrapolated
+        assert_eq!(carried_step(ankle, 86f64.to_radians(), dt), 0.0);
+        assert_eq!(carried_step(ankle, -86f64.to_radians(), dt), 0.0);
+        // a landing's knee flexing at 1000 deg/s and a push-off's ankle at 900 are motion
+        let k = (1000.0 * dt as f64).to_radians();
+        assert_eq!(carried_step(knee, k, dt), k);
+        let a = -(900.0 * dt as f64).to_radians();
+        assert_eq!(carried_step(ankle, a, dt), a);
+        // at 30 fps the same joint speed is a larger step per frame
+        let k30 = (1000.0 / 30.0f64).to_radians();
+        assert_eq!(carried_step(knee, k30, 1.0 / 30.0), k30);
+        // the pelvis position (m per frame) is not an angle
+        assert_eq!(carried_step(1, 0.5, dt), 0.5);
+    }
 
     #[test]
     fn limb_capsules_stop_at_the_top_of_the_box_the_feet_stand_on() {
