@@ -429,8 +429,7 @@ impl Tracker {
         }
         match self.history.as_slice() {
             [.., (f0, q0), (f1, q1)] => {
-                let dt = (f1 - f0).max(1) as f64 * self.frame_interval;
-                ((q1[1] - q0[1]) / dt).max(0.0)
+                rise_speed(q0, q1, (f1 - f0).max(1) as f64 * self.frame_interval)
             }
             _ => 0.0,
         }
@@ -1029,6 +1028,24 @@ impl Tracker {
     }
 }
 
+/// Upward speed of the pelvis from pose `q0` to pose `q1`, `dt` s later, m/s: 0 unless it
+/// rises while the knees straighten. A rise onto the toes straightens the knees; a pelvis
+/// going up on bending knees is a fit drifting along the legs (the feet erased by the
+/// support's noise band, a D435 3 m away), and the rise would loosen the hold on the sole
+/// that keeps it from drifting further.
+fn rise_speed(q0: &[f64; NP], q1: &[f64; NP], dt: f64) -> f64 {
+    let knees = |q: &[f64; NP]| {
+        Side::BOTH
+            .iter()
+            .map(|&s| q[side_base(s) + KNEE])
+            .sum::<f64>()
+    };
+    if knees(q1) >= knees(q0) {
+        return 0.0;
+    }
+    ((q1[1] - q0[1]) / dt).max(0.0)
+}
+
 /// The change per frame of parameter `k` carried into the prediction, from its last change
 /// `step` per frame of `interval` s: none for an angle that turned faster than
 /// [`MAX_JOINT_SPEED`]. That is a fit that jumped (a foot flipped from toes down to toes up
@@ -1216,15 +1233,43 @@ mod tests {
         assert_eq!(carried_step(ankle, 86f64.to_radians(), dt), 0.0);
         assert_eq!(carried_step(ankle, -86f64.to_radians(), dt), 0.0);
         // a landing's knee flexing at 1000 deg/s and a push-off's ankle at 900 are motion
-        let k = (1000.0 * dt as f64).to_radians();
+        let k = (1000.0 * dt).to_radians();
         assert_eq!(carried_step(knee, k, dt), k);
-        let a = -(900.0 * dt as f64).to_radians();
+        let a = -(900.0 * dt).to_radians();
         assert_eq!(carried_step(ankle, a, dt), a);
         // at 30 fps the same joint speed is a larger step per frame
         let k30 = (1000.0 / 30.0f64).to_radians();
         assert_eq!(carried_step(knee, k30, 1.0 / 30.0), k30);
         // the pelvis position (m per frame) is not an angle
         assert_eq!(carried_step(1, 0.5, dt), 0.5);
+    }
+
+    #[test]
+    fn the_pelvis_rises_onto_the_toes_only_on_straightening_knees() {
+        let dt = 1.0 / 90.0;
+        let mut q0 = [0.0; NP];
+        q0[1] = 0.9;
+        for s in Side::BOTH {
+            q0[side_base(s) + KNEE] = 30f64.to_radians();
+        }
+        // push-off: 1 cm up while the knees extend by 5 deg
+        let mut up = q0;
+        up[1] += 0.01;
+        for s in Side::BOTH {
+            up[side_base(s) + KNEE] -= 5f64.to_radians();
+        }
+        assert!((rise_speed(&q0, &up, dt) - 0.9).abs() < 1e-9);
+        // the same rise on bending knees is drift, not a rise
+        let mut drift = q0;
+        drift[1] += 0.01;
+        for s in Side::BOTH {
+            drift[side_base(s) + KNEE] += 5f64.to_radians();
+        }
+        assert_eq!(rise_speed(&q0, &drift, dt), 0.0);
+        // going down on straightening knees is no rise either
+        let mut down = up;
+        down[1] = 0.89;
+        assert_eq!(rise_speed(&q0, &down, dt), 0.0);
     }
 
     #[test]
