@@ -142,8 +142,8 @@ pub struct Prior {
     /// Height of the support under the subject when the points reach down to it (someone
     /// standing or landing on it), m.
     pub stance_ground: Option<f64>,
-    /// Upward speed of the pelvis over the last frames, m/s (0 when unknown): rising onto
-    /// the toes for a take-off lifts the mid-sole off the support.
+    /// Upward speed of the pelvis over the last frames while the knees straighten, m/s (0
+    /// when unknown): rising onto the toes for a take-off lifts the mid-sole off the support.
     pub rising: f64,
     /// The feet have stood on the support long enough to have settled on it (no toes-first
     /// allowance: the ball of the lower foot, on the support with the heel down or raised, is

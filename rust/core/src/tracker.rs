@@ -421,8 +421,9 @@ impl Tracker {
         self.stance_frames as f64 * self.frame_interval >= self.cfg.settle_s
     }
 
-    /// Upward speed of the pelvis between the last two tracked frames, m/s (0 if unknown, or
-    /// standing quietly on the floor: see [`Self::quiet`]).
+    /// Upward speed of the pelvis between the last two tracked frames while the knees
+    /// straighten ([`rise_speed`]), m/s (0 if unknown, or standing quietly on the floor: see
+    /// [`Self::quiet`]).
     fn rising(&self) -> f64 {
         if self.quiet() {
             return 0.0;
