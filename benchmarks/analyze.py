@@ -31,6 +31,7 @@ import numpy as np
 from _common import Case, case_motion, select_cases
 from kneesight import analyze
 from kneesight.analysis.events import EVENT_KEYS
+from kneesight.analysis.pipeline import analyze_kinematics
 from kneesight.phantom import Body, CameraPlacement, ValgusProfile, motions, render_trial
 from kneesight.phantom.trial import truth_paths
 
@@ -44,6 +45,8 @@ QUANTITIES = (
     "arch_height_mm",
     "hip_flexion",
 )
+ASYMMETRY = ("fppa", "knee_valgus", "hip_adduction", "hip_internal_rotation")
+"""Components of the left/right asymmetry flag."""
 SHORT = {"initial_contact_s": "IC", "peak_knee_flexion_s": "PKF", "take_off_s": "TO",
          "second_contact_s": "SC"}  # fmt: skip
 
@@ -157,6 +160,18 @@ def run(t: Trial, cache: Path) -> dict:
         q: np.concatenate([(tab[f"{q}_{s}"] - truth[f"{q}_{s}"][idx])[contact] for s in "lr"])
         for q in QUANTITIES
     }
+    # the left-right differences of the peaks, measured and as the truth gives them (the basis
+    # of the asymmetry flag's measurement margin)
+    full = {
+        **truth,
+        "tracked": np.ones(truth["frame"].size),
+        "confidence": np.ones(truth["frame"].size),
+    }
+    true_asym = analyze_kinematics(full, fps=res.fps, filter_hz=0).metrics["asymmetry"]
+    asym = {}
+    for q in ASYMMETRY:
+        got, want = res.metrics["asymmetry"].get(f"peak_{q}"), true_asym.get(f"peak_{q}")
+        asym[q] = np.nan if got is None or want is None else got - want
     ev = {}
     for k in EVENT_KEYS:
         det, true = res.events.times.get(k), events.get(k)
@@ -167,6 +182,7 @@ def run(t: Trial, cache: Path) -> dict:
         "errs": errs,
         "events": ev,
         "missed": [k for k in EVENT_KEYS if events.get(k) is not None and ev[k] is None],
+        "asymmetry": asym,
     }
 
 
@@ -189,8 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     pooled: dict[str, list[np.ndarray]] = {q: [] for q in QUANTITIES}
     ev_all: dict[str, list[float | None]] = {k: [] for k in EVENT_KEYS}
     st_err = []
+    asym: dict[str, list[float]] = {q: [] for q in ASYMMETRY}
     for t in chosen:
         r = run(t, args.cache)
+        for q in ASYMMETRY:
+            asym[q].append(r["asymmetry"][q])
         got, true = r["stature"]
         st_err.append(got / true - 1.0)
         for q in QUANTITIES:
@@ -209,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("\npooled RMSE in ground contact (deg; arch in mm):")
     print("  " + " | ".join(f"{q} {_rms(np.concatenate(pooled[q])):.2f}" for q in QUANTITIES))
+    print("RMS error of the measured left-right difference of the peaks (deg; the asymmetry")
+    print("flag's measurement margin in calibration/screening_thresholds.json rests on these):")
+    print("  " + " | ".join(f"{q} {_rms(np.array(asym[q])):.2f}" for q in ASYMMETRY))
     st = 100 * np.abs(np.array(st_err))
     print(f"stature error: mean {st.mean():.1f} %, max {st.max():.1f} %")
     for k, v in ev_all.items():

@@ -34,6 +34,29 @@ def test_every_flag_names_threshold_units_and_source() -> None:
             assert spec["source"] and spec["units"]
 
 
+def test_asymmetry_within_the_measurement_margin_is_not_a_finding() -> None:
+    r, _ = _analyse(ValgusProfile.neutral())
+    spec = thresholds()["left_right_asymmetry"]
+    margin = spec["measurement_margin"]["fppa"]
+    assert margin > 0
+    asym = dict(r.metrics["asymmetry"])
+
+    def fppa_check(diff: float) -> dict:
+        asym["peak_fppa"] = diff
+        checks = evaluate_flags(r.peaks, {**r.metrics, "asymmetry": asym}, "female")
+        (c,) = [c for c in checks if c["id"] == "left_right_asymmetry" and c["component"] == "fppa"]
+        return c
+
+    # above the convention's 5 deg but within what two measured peaks can differ by: no flag
+    inside = fppa_check(spec["threshold"] + 0.5 * margin)
+    assert not inside["fired"] and inside["finding"] is None
+    assert inside["threshold"] == spec["threshold"] + margin
+    assert inside["clinical_threshold"] == spec["threshold"]
+    outside = fppa_check(spec["threshold"] + margin + 0.5)
+    assert outside["fired"]
+    assert f"more than {spec['threshold']} deg plus the {margin} deg" in outside["finding"]
+
+
 def test_valgus_flags_fire_on_high_valgus_phantom_not_on_neutral() -> None:
     neutral, _ = _analyse(ValgusProfile.neutral())
     high, trial = _analyse(ValgusProfile.high())

@@ -113,7 +113,9 @@ def evaluate_flags(
     -------
     list of dict
         One check per flag and side: ``id``, ``side``, ``value``, ``threshold``,
-        ``comparison``, ``units``, ``source``, ``fired``, ``finding`` (text when fired).
+        ``comparison``, ``units``, ``source``, ``fired``, ``finding`` (text when fired). The
+        left/right asymmetry checks (one per ``component``) compare with the convention's
+        ``clinical_threshold`` plus a ``measurement_margin`` (deg): their ``threshold``.
     """
     if sex is not None and sex not in SEXES:
         raise InputError(f"sex must be one of {SEXES} or None, got {sex!r}")
@@ -150,11 +152,27 @@ def evaluate_flags(
         for flag_id, comparison, message in SIDE_CHECKS:
             out.append(_threshold_check(flag_id, s, values[flag_id], comparison, message))
     asym = metrics["asymmetry"]
+    spec = th["left_right_asymmetry"]
     for q in ("fppa", "knee_valgus", "hip_adduction", "hip_internal_rotation"):
-        message = f"left and right peak {q.replace('_', ' ')} differ by {{v}} deg"
+        # a measured difference within the measurement error of the threshold is not a finding
+        t, margin = spec["threshold"], spec["measurement_margin"][q]
+        v = asym.get(f"peak_{q}")
+        message = (
+            f"left and right peak {q.replace('_', ' ')} differ by {v} deg, more than {t} deg "
+            f"plus the {margin} deg a measured difference can be off"
+        )
         out.append(
-            _threshold_check(
-                "left_right_asymmetry", None, asym.get(f"peak_{q}"), ">", message, component=q
+            _check(
+                "left_right_asymmetry",
+                None,
+                v,
+                t + margin,
+                ">",
+                message,
+                component=q,
+                clinical_threshold=t,
+                measurement_margin=margin,
+                measurement_margin_note=spec["measurement_margin_note"],
             )
         )
     return out
