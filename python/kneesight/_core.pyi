@@ -17,6 +17,7 @@ __all__ = [
     "POSE_PARAMETERS",
     "RecordingError",
     "SubjectSegmenter",
+    "THIGH_OF_STATURE",
     "TRACK_VALUES",
     "TrackingError",
     "__version__",
@@ -172,6 +173,7 @@ def find_subject(
 # tracking: subject calibration and the per-frame tracker (kneesight_core::{calibrate, tracker})
 TRACK_VALUES: int
 POSE_PARAMETERS: int
+THIGH_OF_STATURE: float
 
 def pose_parameter_names() -> list[str]: ...
 def calibrate_subject(

@@ -36,7 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sex",
         choices=("female", "male"),
-        help="selects the FPPA normal range (without it the wider female range is used)",
+        help="selects the FPPA normal range (without it the wider female range is used) and "
+        "the thigh's share of stature that sizes the model (without it the two sexes' mean)",
     )
     p.add_argument(
         "--stature",

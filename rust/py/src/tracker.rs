@@ -283,5 +283,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pose_parameter_names, m)?)?;
     m.add("TRACK_VALUES", N_VALUES)?;
     m.add("POSE_PARAMETERS", NP)?;
+    m.add("THIGH_OF_STATURE", kneesight_core::shape::THIGH_OF_STATURE)?;
     Ok(())
 }
