@@ -187,3 +187,36 @@ def test_other_motions_keep_feet_on_the_ground(make):
         np.testing.assert_allclose(low[on], sup[on], atol=1e-6)
         assert np.all(low[~on] > -1e-6)
     assert sim.events["peak_knee_flexion_s"] is not None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: motions.squat(reps=1),
+        lambda: motions.single_leg_landing(side="r"),
+        lambda: motions.drop_vertical_jump(),
+    ],
+)
+def test_a_foot_on_its_support_never_points_its_toes_up(make):
+    # deep in a squat the motion's dorsiflexion outruns the shank's lean: a foot stood on its
+    # heel would raise the toes by 5 cm; the dorsiflexion gives way and the truth reports it
+    sim = simulate(Body(1.65, "female"), make(), CAM)
+    pose, tr = sim.placement.pose, sim.truth
+    for side in "lr":
+        on = np.isfinite(sim.placement.support[side])
+        pitch = sim.skin.sole_pitch(pose, side)
+        assert pitch[on].max() < 0.2
+        # the forefoot stands on the support with the heel: its lowest point is within a
+        # millimetre of it (toes pointing down, landing or pushing off, are the motion's own)
+        foot = sim.skin.foot_vertices[side]
+        r, o = pose.segment(f"foot_{side}")
+        v = sim.skin.vertices[foot]
+        front = v[:, 0] > v[:, 0].max() - 0.05
+        y = np.einsum("nj,kj->nk", r[:, 1, :], v[front]) + o[:, 1:2]
+        gap = y.min(axis=1) - sim.placement.support[side]
+        assert np.nanmax(gap[on]) < 0.002
+        # what the truth reports is the ankle the body was posed with
+        rs, rf = pose.segment(f"shank_{side}")[0], r
+        i = int(np.flatnonzero(on)[len(np.flatnonzero(on)) // 2])
+        dorsi = joint_angles("ankle", side, rs[i].T @ rf[i])[0]
+        assert dorsi == pytest.approx(tr[f"ankle_dorsiflexion_{side}"][i], abs=1e-6)

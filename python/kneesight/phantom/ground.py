@@ -66,6 +66,7 @@ def place(skeleton: Skeleton, skin: Skin, sample: MotionSample) -> Placement:
     if sample.pelvis_track is not None:
         return _place_tracked(skeleton, sample, pose0, low)
     plant_feet(skeleton, sample)
+    level_feet(skeleton, skin, sample)
     pose0 = forward_kinematics(skeleton, sample.pelvis_rotation, zero, sample.angles)
     low = {s: skin.lowest_foot_point(pose0, s) for s in SIDES}
     t = sample.times
@@ -138,6 +139,27 @@ def plant_feet(skeleton: Skeleton, sample: MotionSample) -> None:
                 dz = np.where(np.abs(dz) < 1e-6, -1e-6, dz)
                 hip[:, 1] -= np.clip((z - target) / dz, -10.0, 10.0)
             sample.angles[f"hip_{s}"][idx] = hip
+
+
+def level_feet(skeleton: Skeleton, skin: Skin, sample: MotionSample) -> None:
+    """Keep a supported foot from pointing its toes up: where the motion's ankle dorsiflexion
+    exceeds what the shank's forward lean allows a foot flat on its support, the pelvis solve
+    would stand the foot on its heel with the toes raised (up to 5 cm at the bottom of a
+    squat), which nobody does. There the dorsiflexion is lowered (in place, in
+    ``sample.angles``) until the sole is level. Toes pointing down (landing on the forefoot,
+    a heel rising to push off) are left as the motion has them."""
+    zero = np.zeros((sample.times.size, 3))
+    for _ in range(3):
+        pose = forward_kinematics(skeleton, sample.pelvis_rotation, zero, sample.angles)
+        done = True
+        for s in SIDES:
+            pitch = skin.sole_pitch(pose, s)
+            up = np.isfinite(sample.support[s]) & (pitch > 0.05)
+            if up.any():
+                sample.angles[f"ankle_{s}"][up, 0] -= pitch[up]
+                done = False
+        if done:
+            break
 
 
 def _place_tracked(

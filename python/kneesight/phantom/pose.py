@@ -238,6 +238,23 @@ class Skin:
             out[sel] += w[sel, None] * (np.einsum("nij,nj->ni", R[b], vb) + o[b])
         return out.astype(np.float32)
 
+    def sole_pitch(self, pose: Pose, side: str) -> np.ndarray:
+        """How far a foot points its toes up, per frame, shape (N,), degrees.
+
+        The slope from the lowest point of the heel (the rearmost 3 cm of the foot) to the
+        lowest point of the forefoot (the front 5 cm), along the foot: 0 when both stand on a
+        level floor, positive when the toes are the higher.
+        """
+        idx = self.foot_vertices[side]
+        R, o = pose.segment(f"foot_{side}")
+        v = self.vertices[idx]
+        y = np.einsum("nj,kj->nk", R[:, 1, :], v) + o[:, 1:2]
+        x = v[:, 0]
+        heel, toe = x < x.min() + 0.03, x > x.max() - 0.05
+        run = float(x[toe].mean() - x[heel].mean())
+        rise = y[:, toe].min(axis=1) - y[:, heel].min(axis=1)
+        return np.degrees(np.arctan2(rise, run))
+
     def lowest_foot_point(self, pose: Pose, side: str) -> np.ndarray:
         """Height of the lowest point of a foot per frame, shape (N,), lab metres."""
         idx = self.foot_vertices[side]
