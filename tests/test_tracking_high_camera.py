@@ -5,7 +5,8 @@ on its ball by pointing its toes. The holds relax while the pelvis rises (a push
 trunk cut is raised for a foot on its toes: a model that floated a little read as rising and
 as pointing its toes, which let it float further, and the quietly standing legs rose 5-17 cm
 on pointed toes (ankle dorsiflexion -30 to -60 deg) and fell back, over and over. Standing
-quietly on the floor (half a second on it, knees straight, no push-off) the feet stand flat.
+quietly on the floor (half a second on it, or since tracking began, knees straight, no
+push-off) the feet stand flat.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def standing():
 
 def test_standing_legs_stay_on_the_floor(standing):
     values, truth = standing
-    settled = slice(60, None)  # standing quietly on the floor for half a second and more
+    # standing on the floor since tracking began: the feet stand flat within the first frames
+    # (they floated 4-6 cm on pointed toes for the first half second, until it counted as quiet)
+    settled = slice(30, None)
     for s in ("l", "r"):
         err = values[settled, COLUMNS.index(f"ajc_{s}_y")] - truth[f"ajc_{s}_y"][settled]
         assert np.isfinite(err).all()
@@ -42,11 +45,11 @@ def test_standing_legs_stay_on_the_floor(standing):
 
 def test_standing_feet_are_not_pointed(standing):
     values, truth = standing
-    settled = slice(60, None)
+    settled = slice(30, None)
     for s in ("l", "r"):
         c = f"ankle_dorsiflexion_{s}"
         err = values[settled, COLUMNS.index(c)] - truth[c][settled]
         err = err[np.isfinite(err)]
-        assert err.size > 0.9 * (values.shape[0] - 60)
+        assert err.size > 0.9 * (values.shape[0] - 30)
         # was -60 to +50 deg off, 24 deg RMS
         assert np.sqrt(np.mean(err**2)) < 5.0, (s, np.round(err))

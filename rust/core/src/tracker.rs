@@ -220,7 +220,9 @@ impl Default for TrackerConfig {
     }
 }
 
-/// Quiet standing on the floor: on it for at least [`QUIET_S`] (s), the knees straighter than
+/// Quiet standing on the floor: on it for at least [`QUIET_S`] (s), or in every frame since
+/// tracking started (a trial begins with the subject standing: a landing never comes first),
+/// the knees straighter than
 /// [`QUIET_KNEE`] (rad) and not bent past [`PUSH_KNEE`] (rad) for [`PUSH_S`] (s) (no push-off
 /// under way); each foot whose surrounding points reach within [`FLAT_REACH`] (m) of the floor
 /// stands flat on it.
@@ -269,6 +271,9 @@ pub struct Tracker {
     refit_wait: usize,
     /// Consecutive frames with the lower foot on the support.
     stance_frames: usize,
+    /// Every frame since the tracker started (or was reset) found the subject on the support:
+    /// the subject has stood there from the start (see [`Self::quiet`]).
+    stood_from_start: bool,
     /// The trunk's lean, now and standing: the pelvis tilt prior and the anatomical tilt.
     trunk: TrunkLean,
     /// Last tracked frame with a knee bent past [`PUSH_KNEE`].
@@ -299,6 +304,7 @@ impl Tracker {
             frame_interval: REFERENCE_INTERVAL,
             refit_wait: 0,
             stance_frames: 0,
+            stood_from_start: true,
             trunk,
             bent_frame: None,
         }
@@ -332,6 +338,7 @@ impl Tracker {
         self.bent_frame = None;
         self.stance_ground = None;
         self.stance_frames = 0;
+        self.stood_from_start = true;
         self.refit_wait = 0;
     }
 
@@ -399,7 +406,7 @@ impl Tracker {
             .bent_frame
             .is_some_and(|b| ((last - b) as f64) * self.frame_interval <= PUSH_S);
         ground.abs() < FLOOR_LEVEL
-            && self.stance_frames as f64 * self.frame_interval >= QUIET_S
+            && (self.stood_from_start || self.stance_frames as f64 * self.frame_interval >= QUIET_S)
             && !pushed
             && Side::BOTH
                 .iter()
@@ -674,6 +681,7 @@ impl Tracker {
             band + self.cfg.contact_reach
         };
         self.stance_ground = (low - ground < reach).then_some(ground);
+        self.stood_from_start &= self.stance_ground.is_some();
         self.stance_frames = if self.stance_ground.is_some() {
             self.stance_frames + 1
         } else {
