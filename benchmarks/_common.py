@@ -55,6 +55,20 @@ MOT_CASES: list[Case] = [
 """Drop jumps driven by the reference IK that both benchmarks run."""
 
 
+def phantom_key() -> str:
+    """A short hash of the phantom's source: renders cached under it are redone when the
+    phantom changes (a cache keyed by the case name alone silently reused stale renders)."""
+    import hashlib
+
+    import kneesight.phantom
+
+    h = hashlib.sha1()
+    for f in sorted(Path(kneesight.phantom.__file__).parent.glob("*.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
 def select_cases(
     cases: list[Case], names: list[str] | None, quick: tuple[str, ...] | None
 ) -> list[Case] | None:

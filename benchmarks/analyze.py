@@ -6,8 +6,9 @@ STATIC]`` does: no stature, no sex. The stature is measured from the top of the 
 is in view, else from the legs (see the README); the default phantom camera aims at knee to hip
 height, so for most bodies the head leaves the image. Each case renders a phantom recording
 (and a static recording for some) with ``kneesight.phantom.render_trial`` into the cache
-(default ``/tmp/kneesight-bench-analyze``; renders are reused), analyses it, and prints: the
-stature read against the truth, frames tracked, RMSE during ground contact per quantity (from
+(default ``/tmp/kneesight-bench-analyze``; renders are reused until the phantom's source
+changes), analyses it, and prints: the stature read against the truth, frames tracked, RMSE
+during ground contact per quantity (from
 the analysed, low-pass filtered kinematics a lab reads in ``kinematics.csv``), and the event
 errors in frames (detected - truth; + late). Pooled at the end.
 
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import Case, case_motion, select_cases
+from _common import Case, case_motion, phantom_key, select_cases
 from kneesight import analyze
 from kneesight.analysis.events import EVENT_KEYS
 from kneesight.analysis.pipeline import analyze_kinematics
@@ -130,7 +131,7 @@ def _truth(rec: Path) -> tuple[dict[str, np.ndarray], dict]:
 
 def run(t: Trial, cache: Path) -> dict:
     """Render (or reuse) and analyse one trial; returns its errors."""
-    d = cache / t.name
+    d = cache / f"phantom-{phantom_key()}" / t.name
     d.mkdir(parents=True, exist_ok=True)
     body = Body(**t.body)
     cam = CameraPlacement(**t.camera)

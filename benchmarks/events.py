@@ -10,9 +10,9 @@ measured in its bent-knee frames), runs the event detector on the tracked kinema
 take-off (TO) and second contact (SC), per case and pooled.
 
 Renders (15-30 s per trial) are cached under ``--cache`` (default
-``/tmp/kneesight-bench-events``); tracked tables are cached per build of the tracker (keyed by
-the compiled core's size and modification time), so re-running after a detector change takes
-seconds.
+``/tmp/kneesight-bench-events``, per version of the phantom's source); tracked tables are
+cached per build of the tracker (keyed by the compiled core's size and modification time), so
+re-running after a detector change takes seconds.
 
 Usage::
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import kneesight._core as core
-from _common import BASE_CASES, MOT_CASES, Case, case_motion, select_cases
+from _common import BASE_CASES, MOT_CASES, Case, case_motion, phantom_key, select_cases
 from kneesight.analysis.events import EVENT_KEYS, detect_events
 from kneesight.analysis.recording import THIGH_REFIT_MIN
 from kneesight.conventions import FOOT_LOWEST, SIDES, column, per_side_columns
@@ -116,7 +116,7 @@ QUICK = ("d435-2m", "mot-DJ1", "mot-DJ2-d455-yaw20")
 
 def render(case: Case, cache: Path) -> Path:
     """Render the static and the landing trial of ``case`` once; returns the cache folder."""
-    d = cache / case.name
+    d = cache / f"phantom-{phantom_key()}" / case.name
     if (d / "meta.json").exists():
         return d
     d.mkdir(parents=True, exist_ok=True)
