@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,9 +56,11 @@ MOT_CASES: list[Case] = [
 """Drop jumps driven by the reference IK that both benchmarks run."""
 
 
+@functools.cache
 def phantom_key() -> str:
-    """A short hash of the phantom's source: renders cached under it are redone when the
-    phantom changes (a cache keyed by the case name alone silently reused stale renders)."""
+    """A short hash of the phantom's source as imported: renders cached under it are redone
+    when the phantom changes (a cache keyed by the case name alone silently reused stale
+    renders)."""
     import hashlib
 
     import kneesight.phantom

@@ -58,8 +58,8 @@ def test_analyze_writes_the_contract(phantom: dict[str, Any], capsys) -> None:
     assert cal["thigh_share_of_stature"].startswith("0.212 (female")
     assert cal["thigh_length_calibrated_m"] == pytest.approx(0.212 * cal["stature_m"], abs=0.008)
     thigh = cal["thigh_length_measured_in_trial_m"] or cal["thigh_length_calibrated_m"]
-    # the bent-knee measurement reads a woman's thigh up to 1.5 cm long
-    assert abs(thigh - Body(1.70, "female").thigh_length) < 0.015, cal
+    # the bent-knee measurement reads a woman's thigh 1-3 cm long
+    assert abs(thigh - Body(1.70, "female").thigh_length) < 0.02, cal
     assert s["frames"]["total"] == len(numbers)
     assert s["frames"]["dropped"] == 2 and 20 not in numbers and 21 not in numbers
     assert s["frames"]["tracked"] == sum(r[2] == "1" for r in rows[1:])

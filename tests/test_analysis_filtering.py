@@ -101,9 +101,9 @@ def test_analysis_reports_the_filter_and_detects_events_before_it() -> None:
     assert filtered.summary()["filter"]["cutoff_hz"] == 12.0
     assert raw.summary()["filter"]["cutoff_hz"] is None
     assert filtered.events.times == raw.events.times
-    for c, tol in (("knee_flexion_l", 1.0), ("kjc_r_x", 0.005)):
+    for c, tol in (("knee_flexion_l", 1.0), ("kjc_r_x", 0.01)):
         assert np.array_equal(raw.table[c], np.asarray(truth[c], dtype=float))
-        # the smooth truth hardly changes (deg, m)
+        # the smooth truth hardly changes (deg, m; the knee moves off the box abruptly)
         assert np.nanmax(np.abs(filtered.table[c] - raw.table[c])) < tol
 
 

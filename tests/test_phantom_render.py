@@ -8,6 +8,7 @@ import pytest
 import kneesight
 from kneesight.phantom import Body, CameraPlacement, ValgusProfile, motions, simulate
 from kneesight.phantom.noise import apply_noise
+from kneesight.phantom.scene import BOX_FRONT_X, Scene
 
 
 def _lab_points(sim, index):
@@ -27,9 +28,11 @@ def test_depth_deprojects_onto_the_lab_geometry(profile, yaw):
     cam = CameraPlacement(profile, (424, 240), 30, distance=2.2, height=1.1, yaw=yaw)
     sim = simulate(Body(), motions.drop_vertical_jump(), cam, duration_s=0.1)
     lab = _lab_points(sim, 0)
-    # Floor points: low, and away from the box (x in [-0.6, -0.15]) and the wall (x = -1.2).
+    # Floor points: low, and away from the box (x in [-0.7, -0.25]) and the wall (x = -1.2).
     x = lab[:, 0]
-    floor = lab[(lab[:, 1] < 0.05) & ((x > -0.1) | ((x < -0.65) & (x > -1.15)))]
+    front = BOX_FRONT_X
+    back = front - Scene().box_size[0]
+    floor = lab[(lab[:, 1] < 0.05) & ((x > front + 0.05) | ((x < back - 0.05) & (x > -1.15)))]
     assert floor.shape[0] > 1000
     assert np.abs(floor[:, 1]).max() < 0.003  # the floor is at y = 0 (1 mm depth units)
     box_top = lab[(np.abs(lab[:, 1] - 0.31) < 0.005)]

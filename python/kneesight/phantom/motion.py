@@ -10,6 +10,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from kneesight.errors import InputError
+from kneesight.phantom.scene import BOX_FRONT_X
 from kneesight.phantom.valgus import ValgusProfile
 
 SIDES: tuple[str, str] = ("l", "r")
@@ -81,7 +82,7 @@ class Motion:
     valgus: ValgusProfile
     sampler: Callable[[np.ndarray], MotionSample]
     box_height: float | None = None
-    box_front_x: float = -0.15
+    box_front_x: float = BOX_FRONT_X
     params: dict[str, Any] = field(default_factory=dict)
 
     def sample(self, times: np.ndarray) -> MotionSample:

@@ -17,6 +17,7 @@ from kneesight.errors import InputError
 from kneesight.phantom.mot import from_mot
 from kneesight.phantom.motion import SIDES, Motion, MotionSample, check_positive, track
 from kneesight.phantom.pose import zxy
+from kneesight.phantom.scene import BOX_FRONT_X
 from kneesight.phantom.valgus import ValgusProfile
 
 __all__ = [
@@ -308,7 +309,9 @@ def drop_vertical_jump(
     sp = sc + 0.2
     end = sp + rec
     settle = min(sp + 0.5, end - 0.05)
-    box_front = -0.15
+    # the landing ankles 25 cm in front of the box's face: a drop close to the box, with room
+    # for the feet to pass its edge as they fall
+    box_front = BOX_FRONT_X
     df = PEAK_LANDING_DORSIFLEXION
 
     def sampler(t: np.ndarray) -> MotionSample:
@@ -380,7 +383,7 @@ def single_leg_landing(
     t0, lo, ic = p["t0"], p["lo"], p["ic"]
     pkt = ic + 0.18
     end = pkt + hold
-    box_front = -0.15
+    box_front = BOX_FRONT_X
 
     def sampler(t: np.ndarray) -> MotionSample:
         knee = track(t, [(0, 5), (t0, 5), (t0 + 0.1, 15), (lo, 12), (ic, 15), (pkt, pk),
