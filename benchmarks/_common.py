@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,12 +62,8 @@ def phantom_key() -> str:
     """A short hash of the phantom's source as imported: renders cached under it are redone
     when the phantom changes (a cache keyed by the case name alone silently reused stale
     renders)."""
-    import hashlib
-
-    import kneesight.phantom
-
     h = hashlib.sha1()
-    for f in sorted(Path(kneesight.phantom.__file__).parent.glob("*.py")):
+    for f in sorted(Path(motions.__file__).parent.glob("*.py")):
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:10]

@@ -221,8 +221,7 @@ impl Default for TrackerConfig {
 }
 
 /// Quiet standing on the floor: on it for at least [`QUIET_S`] (s), or in every frame since
-/// tracking started (a trial begins with the subject standing: a landing never comes first),
-/// the knees straighter than
+/// tracking started (a trial begins with the subject standing), the knees straighter than
 /// [`QUIET_KNEE`] (rad) and not bent past [`PUSH_KNEE`] (rad) for [`PUSH_S`] (s) (no push-off
 /// under way); each foot whose surrounding points reach within [`FLAT_REACH`] (m) of the floor
 /// stands flat on it.
