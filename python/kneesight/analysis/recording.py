@@ -424,14 +424,21 @@ def analyze(
     else:
         if st is not None:
 
-            def calibrate(s: float | None) -> tuple[Any, dict[str, Any]]:
+            def measure(s: float | None) -> tuple[Any, dict[str, Any]]:
                 info = {"source": "static recording", "path": str(st)}
                 return tracking.calibrate_subject(st, stature_m=s), info
 
         else:
 
-            def calibrate(s: float | None) -> tuple[Any, dict[str, Any]]:
+            def measure(s: float | None) -> tuple[Any, dict[str, Any]]:
                 return _calibrate_from_trial(rec, fps, s)
+
+        given_sex = sex
+
+        def calibrate(s: float | None) -> tuple[Any, dict[str, Any]]:
+            # the sex given sizes the thigh by its own share of stature, whatever the stature
+            c, info = measure(s)
+            return (c if given_sex is None else _thigh_of_sex(c, given_sex)), info
 
         try:
             cal, cal_info = calibrate(stature_m)
@@ -464,7 +471,6 @@ def analyze(
                 cal_info["stature"] = STATURE_FROM_SHOULDERS
                 cal_info["shoulder_height_m"] = round(found[1], 3)
     if sub is None and sex is not None:
-        cal = _thigh_of_sex(cal, sex)
         cal_info["thigh_share_of_stature"] = f"{thigh_share(sex):.3f} ({sex}, de Leva 1996)"
     sex = sex or _calibration_sex(cal)
     given = None
@@ -497,8 +503,6 @@ def analyze(
             if abs(stature / float(cal.stature_m) - 1.0) < STATURE_SETTLED:
                 break
             cal, _ = calibrate(stature)
-            if sex is not None:
-                cal = _thigh_of_sex(cal, sex)
             cal_info["stature_m"] = round(float(cal.stature_m), 3)
             cal_info["stature"] = STATURE_FROM_THIGH
             tracker = tracking.Tracker(cal)
